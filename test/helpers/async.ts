@@ -1,0 +1,76 @@
+/**
+ * Async helpers for the tests: fake clock and promise tracking.
+ * Portable: imports only `node:assert/strict`, `@sinonjs/fake-timers` and project files.
+ */
+import assert from 'node:assert/strict';
+import FakeTimers from '@sinonjs/fake-timers';
+
+export type Clock = ReturnType<typeof FakeTimers.install>;
+
+/** Fakes the timers the pool uses; time starts at 0. Uninstall in `afterEach`. */
+export function installClock(): Clock {
+  return FakeTimers.install({
+    now: 0,
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  });
+}
+
+/** Lets every pending microtask (and zero-delay timer) run, without advancing time. */
+export async function settle(clock?: Clock): Promise<void> {
+  if (clock !== undefined) {
+    await clock.tickAsync(0);
+    await clock.tickAsync(0);
+    return;
+  }
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+}
+
+export interface Tracked<T> {
+  readonly promise: Promise<T>;
+  state: 'pending' | 'fulfilled' | 'rejected';
+  value: T | undefined;
+  reason: unknown;
+}
+
+/** Attaches handlers at once (no unhandled rejection) and records how `promise` settled. */
+export function track<T>(promise: Promise<T>): Tracked<T> {
+  const tracked: Tracked<T> = { promise, state: 'pending', value: undefined, reason: undefined };
+  promise.then(
+    (value) => {
+      tracked.state = 'fulfilled';
+      tracked.value = value;
+    },
+    (reason: unknown) => {
+      tracked.state = 'rejected';
+      tracked.reason = reason;
+    },
+  );
+  return tracked;
+}
+
+/** Calls `fn` and tracks its result; a synchronous throw is a test failure (the API returns promises). */
+export function call<T>(fn: () => Promise<T>): Tracked<T> {
+  let promise: Promise<T>;
+  try {
+    promise = fn();
+  } catch (error) {
+    assert.fail(`expected a rejected promise, got a synchronous throw: ${String(error)}`);
+  }
+  assert.ok(promise instanceof Promise, 'expected a promise');
+  return track(promise);
+}
+
+export function fulfilled<T>(t: Tracked<T>): T {
+  assert.equal(t.state, 'fulfilled', `expected fulfilled, got ${t.state} ${t.state === 'rejected' ? String(t.reason) : ''}`);
+  return t.value as T;
+}
+
+export function rejected(t: Tracked<unknown>): unknown {
+  assert.equal(t.state, 'rejected', `expected rejected, got ${t.state}`);
+  return t.reason;
+}
+
+export function pending(t: Tracked<unknown>): void {
+  assert.equal(t.state, 'pending', `expected pending, got ${t.state} ${t.state === 'rejected' ? String(t.reason) : ''}`);
+}
+

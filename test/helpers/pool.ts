@@ -1,0 +1,98 @@
+/**
+ * Pool helpers for the core tests: size snapshots, event recording, pool construction.
+ * Portable: imports only `node:assert/strict` and project files.
+ */
+import assert from 'node:assert/strict';
+import { ConnectionPool } from '../../src/index.ts';
+import type { PoolOptions } from '../../src/index.ts';
+import { MockConnectionManager } from '../../src/testing/index.ts';
+import type { MockConnection } from '../../src/testing/index.ts';
+import { track, settle, fulfilled } from './async.ts';
+import type { Clock } from './async.ts';
+
+export * from './async.ts';
+
+export interface Sizes {
+  all: number;
+  acquired: number;
+  idle: number;
+}
+
+/** `getEndpointPoolSize(ep)`, `(ep, true)`, `(ep, false)` in one object for `deepEqual`. */
+export function sizes<E>(pool: ConnectionPool<E, unknown>, endpoint: E): Sizes {
+  return {
+    all: pool.getEndpointPoolSize(endpoint),
+    acquired: pool.getEndpointPoolSize(endpoint, true),
+    idle: pool.getEndpointPoolSize(endpoint, false),
+  };
+}
+
+export function assertSizes<E>(
+  pool: ConnectionPool<E, unknown>,
+  total: number,
+  perEndpoint: ReadonlyArray<readonly [E, number, number, number]>,
+  message?: string,
+): void {
+  assert.equal(pool.size, total, `${message ?? ''} pool.size`);
+  for (const [endpoint, all, acquired, idle] of perEndpoint) {
+    assert.deepEqual(sizes(pool, endpoint), { all, acquired, idle }, `${message ?? ''} sizes of ${String(endpoint)}`);
+  }
+}
+
+/** Ids of connections, for readable order assertions. */
+export function ids(list: ReadonlyArray<MockConnection<unknown> | undefined>): Array<number | undefined> {
+  return list.map((c) => c?.id);
+}
+
+/** Asserts that each connection was passed to `dispose` exactly once, and only those created. */
+export function assertDisposedExactlyOnce(mock: MockConnectionManager<unknown>): void {
+  const created = mock.created.map((c) => c.id).sort((a, b) => a - b);
+  const disposed = mock.disposed.map((c) => c.id).sort((a, b) => a - b);
+  assert.deepEqual(disposed, created, 'every created connection disposed exactly once');
+}
+
+export interface Recorded {
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+const EVENTS = ['create', 'createError', 'acquire', 'release', 'dispose', 'disposeError', 'dead', 'timeout'] as const;
+
+/** Records every core event of `pool`, in order. */
+export function recordEvents(pool: ConnectionPool<any, any>): Recorded[] {
+  const log: Recorded[] = [];
+  for (const event of EVENTS) {
+    pool.on(event, (payload: unknown) => {
+      log.push({ event, payload: payload as Record<string, unknown> });
+    });
+  }
+  return log;
+}
+
+export function eventsOf(log: Recorded[], event: string): Array<Record<string, unknown>> {
+  return log.filter((r) => r.event === event).map((r) => r.payload);
+}
+
+/** Dispose reasons in order, as `[connectionId, reason]`. */
+export function disposeReasons(log: Recorded[]): Array<[number, unknown]> {
+  return eventsOf(log, 'dispose').map((p) => [(p['connection'] as MockConnection<unknown>).id, p['reason']]);
+}
+
+export function makePool<E = string>(
+  options: PoolOptions<E> = {},
+  mock: MockConnectionManager<E> = new MockConnectionManager<E>(),
+): { pool: ConnectionPool<E, MockConnection<E>>; mock: MockConnectionManager<E>; log: Recorded[] } {
+  const pool = new ConnectionPool<E, MockConnection<E>>(mock, options);
+  const log = recordEvents(pool);
+  return { pool, mock, log };
+}
+
+/** Closes the pool, driving the fake clock until `close` settles. */
+export async function closePool(pool: ConnectionPool<any, any>, clock?: Clock): Promise<void> {
+  const closing = track(pool.close());
+  for (let i = 0; i < 100 && closing.state === 'pending'; i++) {
+    if (clock !== undefined) await clock.tickAsync(1000);
+    else await settle();
+  }
+  fulfilled(closing);
+}
