@@ -1,0 +1,45 @@
+/**
+ * Base class of every error the pool itself throws. Errors raised by the connection manager and
+ * the `reason` of an aborted signal pass through unchanged and are not wrapped.
+ *
+ * @example
+ * ```ts
+ * try { await pool.acquire('db') } catch (e) {
+ *   if (e instanceof ConnectionPoolError) console.log(e.code);
+ * }
+ * ```
+ */
+export class ConnectionPoolError extends Error {
+  /** Stable machine-readable code, e.g. `'ERR_POOL_TIMEOUT'`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** `acquire` on a closed pool, or an acquire still waiting when `close()` was called. */
+export class ConnectionPoolClosedError extends ConnectionPoolError {
+  constructor(message: string) {
+    super('ERR_POOL_CLOSED', message);
+  }
+}
+
+/**
+ * An `acquire` ran out of its `timeout`, or one `create` ran out of `createTimeout`.
+ * `cause` is the last `create` or aliveness-check error seen while waiting, if any.
+ */
+export class ConnectionPoolTimeoutError extends ConnectionPoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_POOL_TIMEOUT', message, options);
+  }
+}
+
+/** `release` or `discard` of a connection that is not currently acquired from this pool. */
+export class ConnectionNotAcquiredError extends ConnectionPoolError {
+  constructor(message: string) {
+    super('ERR_POOL_NOT_ACQUIRED', message);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What the pool knows about one connection. Its `state` says which list it is in:
+ * - `idle`: in its endpoint's persistent or extra list and in one of the pool's expiry heaps;
+ * - `reserved`: taken for an acquirer that is checking it or running `onAcquire` (counted as acquired);
+ * - `acquired`: held by a user;
+ * - `releasing`: in `onRelease` (counted as acquired);
+ * - `disposed`: gone from every list and count.
+ * The pool moves a record between states in one place per transition.
+ */
+import type { EndpointPool } from '../endpoint-pool.ts';
+import type { Acquisition } from './acquisition.ts';
+import type { HeapItem } from './indexed-heap.ts';
+import type { LazyContext } from './lazy-context.ts';
+import type { Linked } from './linked-list.ts';
+
+export type ConnectionState = 'idle' | 'reserved' | 'acquired' | 'releasing' | 'disposed';
+
+export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, HeapItem {
+  readonly pool: EndpointPool<E, C>;
+  /** The endpoint value the connection was created for. */
+  readonly endpoint: E;
+  readonly connection: C;
+  readonly lifetimeEndsAt: number;
+  state: ConnectionState = 'reserved';
+  /** Whether, while idle, it is one of the endpoint's `minIdle` persistent connections. */
+  persistent = false;
+  lastReleasedAt: number;
+  /** While idle: when it expires. */
+  expiresAt = Number.POSITIVE_INFINITY;
+  /** While reserved: the acquirer it is being prepared for. */
+  acquisition: Acquisition<E, C> | null = null;
+  /** Context of its aliveness checks, made on first use. */
+  context: LazyContext | null = null;
+  prev: ConnectionRecord<E, C> | null = null;
+  next: ConnectionRecord<E, C> | null = null;
+  heapIndex = -1;
+
+  constructor(pool: EndpointPool<E, C>, endpoint: E, connection: C, createdAt: number, lifetime: number) {
+    this.pool = pool;
+    this.endpoint = endpoint;
+    this.connection = connection;
+    this.lastReleasedAt = createdAt;
+    this.lifetimeEndsAt = createdAt + lifetime;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * One timer for the earliest of many deadlines. `schedule(at)` arms it unless it is already due
+ * no later than `at`; the owner schedules its next deadline when it fires. The timer only ever
+ * moves earlier, never later, so a stream of later deadlines costs no timer calls, and a timer
+ * that fires early just finds nothing due.
+ */
+import { now, startTimer, type TimerHandle } from './timers.ts';
+
+/** Longest single wait; a later deadline is reached by waiting again. */
+const MAX_STEP = 2_147_483_647;
+
+export class DeadlineTimer {
+  readonly #onFire: () => void;
+  readonly #keepAlive: boolean;
+  #handle: TimerHandle | undefined = undefined;
+  #at = Number.POSITIVE_INFINITY;
+
+  /**
+   * @param onFire called when the timer fires; it must `schedule` what is left.
+   * @param keepAlive whether a pending timer keeps the process alive (it must when it bounds a
+   *   promise someone awaits).
+   */
+  constructor(onFire: () => void, keepAlive: boolean) {
+    this.#onFire = onFire;
+    this.#keepAlive = keepAlive;
+  }
+
+  schedule(at: number): void {
+    if (at >= this.#at || at === Number.POSITIVE_INFINITY) return;
+    if (this.#handle !== undefined) clearTimeout(this.#handle);
+    this.#at = at;
+    const delay = Math.min(MAX_STEP, Math.max(0, Math.ceil(at - now())));
+    this.#handle = startTimer(this.#fire, delay, this.#keepAlive);
+  }
+
+  cancel(): void {
+    if (this.#handle === undefined) return;
+    clearTimeout(this.#handle);
+    this.#handle = undefined;
+    this.#at = Number.POSITIVE_INFINITY;
+  }
+
+  readonly #fire = (): void => {
+    this.#handle = undefined;
+    this.#at = Number.POSITIVE_INFINITY;
+    this.#onFire();
+  };
+}

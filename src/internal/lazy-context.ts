@@ -1,0 +1,26 @@
+/**
+ * The context handed to `checkAliveness`. Its `AbortController` is made only when a manager reads
+ * `signal` or the check must be aborted, so the common synchronous check allocates nothing.
+ * One context per connection, reused by every check of it (checks of a connection never overlap).
+ */
+import type { OperationContext } from '../manager.ts';
+
+export class LazyContext implements OperationContext {
+  #controller: AbortController | null = null;
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  /** Aborts the check in progress. */
+  abort(reason: unknown): void {
+    this.#controller ??= new AbortController();
+    this.#controller.abort(reason);
+  }
+
+  /** The check is over: the next one gets a fresh signal. */
+  reset(): void {
+    this.#controller = null;
+  }
+}

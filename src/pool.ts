@@ -1,0 +1,1066 @@
+import { EndpointPool } from './endpoint-pool.ts';
+import {
+  ConnectionNotAcquiredError,
+  ConnectionPoolClosedError,
+  ConnectionPoolTimeoutError,
+} from './errors.ts';
+import { type DisposeReason, EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
+import { Acquisition } from './internal/acquisition.ts';
+import { ConnectionRecord } from './internal/connection-record.ts';
+import { DeadlineTimer } from './internal/deadline-timer.ts';
+import { defaultEndpointKey } from './internal/endpoint-key.ts';
+import { IndexedHeap } from './internal/indexed-heap.ts';
+import { LazyContext } from './internal/lazy-context.ts';
+import { show } from './internal/show.ts';
+import { now, startTimer, type TimerHandle } from './internal/timers.ts';
+import { type Lease, PoolLease } from './lease.ts';
+import type { ConnectionManager } from './manager.ts';
+import { checkDuration, type PoolOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+
+/** Options of one `acquire`, `connection` or `lease` call. */
+export interface AcquireOptions {
+  /**
+   * Milliseconds the whole acquire may take (queueing, creating, checking); `Infinity` waits
+   * forever; `0` never queues behind anyone. Defaults to the pool's `acquireTimeout`.
+   */
+  timeout?: number | undefined;
+  /** Aborting it rejects the acquire at once with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of `close`. */
+export interface CloseOptions {
+  /**
+   * Milliseconds to wait for acquired connections to be released; then they are disposed anyway.
+   * Defaults to waiting for as long as it takes.
+   */
+  timeout?: number | undefined;
+}
+
+type Rec<E, C> = ConnectionRecord<E, C>;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const byExpiry = (a: { expiresAt: number }, b: { expiresAt: number }): boolean =>
+  a.expiresAt < b.expiresAt;
+const byDeadline = (a: { deadline: number; seq: number }, b: { deadline: number; seq: number }): boolean =>
+  a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+/** Endpoints in the heap always have an uncovered waiter. */
+type Blocked = { waiters: { firstUncovered: { seq: number } | null } };
+const byFirstWaiter = (a: Blocked, b: Blocked): boolean =>
+  (a.waiters.firstUncovered?.seq ?? 0) < (b.waiters.firstUncovered?.seq ?? 0);
+
+function expiryReason(record: { expiresAt: number; lifetimeEndsAt: number }): DisposeReason {
+  return record.expiresAt === record.lifetimeEndsAt ? 'lifetime' : 'idle';
+}
+
+/**
+ * A keyed pool of connections of type `C` to endpoints of type `E`, opened and closed by a
+ * {@link ConnectionManager}. Each endpoint holds at most `maxSize` connections and all together at
+ * most `totalMaxSize`; idle connections are reused, expired by `idleTimeout` and `maxLifetime`, and
+ * evicted from one endpoint when another needs room under the total limit.
+ *
+ * @example
+ * ```ts
+ * const pool = new ConnectionPool(new TcpManager(), { maxSize: 4, totalMaxSize: 16 });
+ * const reply = await pool.connection(['127.0.0.1', 7000], (socket) => request(socket, 'ping'));
+ * await pool.close();
+ * ```
+ */
+export class ConnectionPool<E, C> {
+  readonly #manager: ConnectionManager<E, C>;
+  readonly #options: ResolvedOptions<E>;
+  readonly #keyOf: (endpoint: E) => string | number;
+  readonly #endpoints = new Map<string | number, EndpointPool<E, C>>();
+  readonly #records = new Map<C, Rec<E, C>>();
+  readonly #events = new EventHub<E, C>();
+  /** Idle connections of every endpoint by expiry; extra ones are evicted before persistent ones. */
+  readonly #extraIdle = new IndexedHeap<Rec<E, C>>(byExpiry);
+  readonly #persistentIdle = new IndexedHeap<Rec<E, C>>(byExpiry);
+  /** Endpoints whose waiters need total capacity, by arrival of their first uncovered waiter. */
+  readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
+  /** Waiting acquirers by deadline; one timer for the earliest. */
+  readonly #deadlines = new IndexedHeap<Acquisition<E, C>>(byDeadline);
+  readonly #deadlineTimer = new DeadlineTimer(() => this.#expireAcquisitions(), true);
+  readonly #collector: DeadlineTimer | null;
+  /** Creates in flight, aborted by `close`. */
+  readonly #creates = new Set<AbortController>();
+  #size = 0;
+  #seq = 0;
+  /** Disposals and abandoned creates still running: `close` waits for them. */
+  #inflight = 0;
+  #closed = false;
+  #closing: Promise<void> | undefined = undefined;
+  #closeDone: (() => void) | undefined = undefined;
+  #closeTimer: TimerHandle | undefined = undefined;
+  /** Connections that `close({ timeout })` disposed while acquired: releasing them is a no-op. */
+  #forced: Set<C> | undefined = undefined;
+
+  /**
+   * @param manager opens, checks and closes the connections.
+   * @param options limits and timeouts; see {@link PoolOptions}.
+   * @throws TypeError or RangeError naming the option and the value when an option is invalid.
+   */
+  constructor(manager: ConnectionManager<E, C>, options?: PoolOptions<E>) {
+    if (
+      manager === null ||
+      (typeof manager !== 'object' && typeof manager !== 'function') ||
+      typeof manager.create !== 'function' ||
+      typeof manager.dispose !== 'function'
+    ) {
+      throw new TypeError(
+        `manager must be an object with create and dispose methods, received ${show(manager)}`,
+      );
+    }
+    this.#manager = manager;
+    this.#options = resolveOptions(options);
+    const keyOf = this.#options.endpointKey;
+    this.#keyOf = keyOf === undefined ? defaultEndpointKey : keyOf;
+    this.#collector = this.#options.backgroundCollector
+      ? new DeadlineTimer(() => this.#collect(), false)
+      : null;
+  }
+
+  /** All connections: idle, acquired and being created. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Whether `size` has reached `totalMaxSize`. */
+  get isFull(): boolean {
+    return this.#size >= this.#options.totalMaxSize;
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** See {@link PoolOptions.idleTimeout}. */
+  get idleTimeout(): number {
+    return this.#options.idleTimeout;
+  }
+
+  /** See {@link PoolOptions.maxLifetime}. */
+  get maxLifetime(): number {
+    return this.#options.maxLifetime;
+  }
+
+  /** See {@link PoolOptions.minIdle}. */
+  get minIdle(): number {
+    return this.#options.minIdle;
+  }
+
+  /** See {@link PoolOptions.maxSize}. */
+  get maxSize(): number {
+    return this.#options.maxSize;
+  }
+
+  /** See {@link PoolOptions.totalMaxSize}. */
+  get totalMaxSize(): number {
+    return this.#options.totalMaxSize;
+  }
+
+  /**
+   * Connections of one endpoint: all of them (including those being created) when `acquired` is
+   * `undefined`, the acquired ones (including those being checked for an acquirer) when `true`,
+   * the idle ones when `false`. 0 for an endpoint the pool does not know.
+   *
+   * @throws TypeError when the endpoint cannot be keyed.
+   */
+  getEndpointPoolSize(endpoint: E, acquired?: boolean): number {
+    const ep = this.#endpoints.get(this.#key(endpoint));
+    if (ep === undefined) return 0;
+    if (acquired === undefined) return ep.size;
+    return acquired ? ep.acquired : ep.idle;
+  }
+
+  /**
+   * Gets a connection to `endpoint`: an idle one (checked with `checkAliveness`), one released by
+   * another user, or a new one. Waits in line when the limits are reached.
+   *
+   * @returns the connection; give it back with `release` or `discard`.
+   * @throws ConnectionPoolTimeoutError when `timeout` runs out; ConnectionPoolClosedError when
+   *   the pool is or gets closed; `signal.reason` when aborted; the manager's error when `create`,
+   *   `checkAliveness`, `onAcquire` or `onConnectionDead` fails.
+   * @example
+   * ```ts
+   * const socket = await pool.acquire(['db.local', 5432], { timeout: 1_000 });
+   * try { await use(socket); } finally { await pool.release(socket); }
+   * ```
+   */
+  acquire(endpoint: E, options?: AcquireOptions): Promise<C> {
+    if (this.#closed) return Promise.reject(this.#closedError(endpoint));
+    let timeout = this.#options.acquireTimeout;
+    let signal: AbortSignal | undefined;
+    let ep: EndpointPool<E, C>;
+    try {
+      if (options !== undefined) {
+        if (typeof options !== 'object' || options === null) {
+          throw new TypeError(`acquire options must be an object, received ${show(options)}`);
+        }
+        if (options.timeout !== undefined) timeout = checkDuration('timeout', options.timeout);
+        signal = options.signal;
+        if (signal !== undefined && !(signal instanceof AbortSignal)) {
+          throw new TypeError(`signal must be an AbortSignal, received ${show(signal)}`);
+        }
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      ep = this.#endpointPool(endpoint);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const startedAt = now();
+    // Fast path: an idle connection whose check and onAcquire are synchronous allocates nothing
+    // but the returned promise.
+    if (ep.waiters.length === 0) {
+      const record = this.#takeIdle(ep, startedAt);
+      if (record !== null) {
+        let alive: unknown = true;
+        try {
+          alive = this.#check(record);
+        } catch (error) {
+          alive = Promise.reject(error);
+        }
+        if (alive === true) {
+          let prepared: unknown;
+          try {
+            prepared = this.#manager.onAcquire?.(record.endpoint, record.connection);
+          } catch (error) {
+            prepared = Promise.reject(error);
+          }
+          if (!isThenable(prepared)) {
+            this.#handOut(record, endpoint, 0);
+            return Promise.resolve(record.connection);
+          }
+          const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt);
+          this.#reserve(acq, record);
+          this.#afterOnAcquire(acq, record, prepared);
+          return acq.promise;
+        }
+        const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt);
+        this.#reserve(acq, record);
+        this.#afterCheck(acq, record, alive);
+        return acq.promise;
+      }
+    }
+    const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt);
+    this.#proceed(acq);
+    return acq.promise;
+  }
+
+  /**
+   * Gives an acquired connection back: `onRelease` runs, then the connection goes to the oldest
+   * waiter of its endpoint or becomes idle (disposed instead if past `maxLifetime` or the pool is
+   * closed). Resolves once that is done.
+   *
+   * @throws ConnectionNotAcquiredError when `connection` is not acquired from this pool (the
+   *   pool's state is unchanged); the error of `onRelease` (the connection is released anyway).
+   */
+  release(connection: C): Promise<void> {
+    const record = this.#records.get(connection);
+    if (record === undefined || record.state !== 'acquired') {
+      return this.#notAcquired(connection, record, 'release');
+    }
+    record.state = 'releasing';
+    if (this.#events.has('release')) {
+      this.#events.emit('release', { endpoint: record.endpoint, connection });
+    }
+    let released: unknown;
+    try {
+      released = this.#manager.onRelease?.(record.endpoint, connection);
+    } catch (error) {
+      return this.#finishRelease(record, now()).then(() => Promise.reject(error));
+    }
+    if (isThenable(released)) {
+      return Promise.resolve(released).then(
+        () => this.#finishRelease(record, now()),
+        (error: unknown) => this.#finishRelease(record, now()).then(() => Promise.reject(error)),
+      );
+    }
+    return this.#finishRelease(record, now());
+  }
+
+  /**
+   * Disposes an acquired connection instead of returning it (reason `'discarded'`; `onRelease` is
+   * not called). Resolves once `dispose` has settled; dispose errors are reported as
+   * `disposeError` events, never thrown.
+   *
+   * @param reason passed on as `cause` of the `dispose` event.
+   * @throws ConnectionNotAcquiredError when `connection` is not acquired from this pool.
+   */
+  discard(connection: C, reason?: unknown): Promise<void> {
+    const record = this.#records.get(connection);
+    if (record === undefined || record.state !== 'acquired') {
+      return this.#notAcquired(connection, record, 'discard');
+    }
+    return this.#dispose(record, 'discarded', true, reason);
+  }
+
+  /**
+   * Runs `fn` with a connection and releases it afterwards, also when `fn` throws.
+   *
+   * @returns what `fn` returned.
+   * @throws what `fn` or `acquire` threw.
+   * @example
+   * ```ts
+   * const rows = await pool.connection('replica-1', (client) => client.query('SELECT 1'));
+   * ```
+   */
+  async connection<T>(
+    endpoint: E,
+    fn: (connection: C) => T | Promise<T>,
+    options?: AcquireOptions,
+  ): Promise<T> {
+    if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${show(fn)}`);
+    const connection = await this.acquire(endpoint, options);
+    let result: T;
+    try {
+      result = await fn(connection);
+    } catch (error) {
+      // fn's error is the one the caller needs; a failing onRelease must not hide it.
+      await this.release(connection).catch(() => undefined);
+      throw error;
+    }
+    await this.release(connection);
+    return result;
+  }
+
+  /**
+   * Acquires a connection wrapped in a {@link Lease} for `await using`.
+   *
+   * @example
+   * ```ts
+   * await using lease = await pool.lease('master');
+   * await lease.connection.query('SELECT 1');
+   * ```
+   */
+  lease(endpoint: E, options?: AcquireOptions): Promise<Lease<E, C>> {
+    return this.acquire(endpoint, options).then(
+      (connection) => new PoolLease(this, endpoint, connection),
+    );
+  }
+
+  /**
+   * Closes the pool: waiting and new acquires reject with ConnectionPoolClosedError, idle
+   * connections are disposed, creates in flight are aborted, and each acquired connection is
+   * disposed when released. Resolves once every connection is disposed. Calling it again returns
+   * the same promise.
+   *
+   * @param options.timeout after this many milliseconds, connections still acquired are disposed
+   *   anyway; their later `release` does nothing.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    let timeout = Number.POSITIVE_INFINITY;
+    try {
+      if (options !== undefined && options.timeout !== undefined) {
+        timeout = checkDuration('timeout', options.timeout);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#closed = true;
+    this.#closing = new Promise<void>((resolve) => {
+      this.#closeDone = resolve;
+    });
+    this.#collector?.cancel();
+    // Fail every waiter before disposing anything, so no freed room goes to a waiter.
+    for (const ep of this.#endpoints.values()) {
+      for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {
+        this.#fail(waiter, this.#closedError(waiter.endpoint));
+      }
+    }
+    for (const ep of this.#endpoints.values()) {
+      for (let record = ep.nextIdle(); record !== null; record = ep.nextIdle()) {
+        this.#dispose(record, 'closed', true);
+      }
+    }
+    for (const record of this.#records.values()) {
+      const acq = record.acquisition;
+      if (acq !== null) {
+        const error = this.#closedError(acq.endpoint);
+        record.context?.abort(error);
+        this.#fail(acq, error);
+      }
+    }
+    for (const controller of this.#creates) {
+      controller.abort(new ConnectionPoolClosedError('The connection pool was closed during create'));
+    }
+    this.#closeTimer = startTimer(() => this.#forceClose(), timeout);
+    this.#checkClosed();
+    return this.#closing;
+  }
+
+  /** `close()`, for `await using pool = new ConnectionPool(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Adds a listener for one of the {@link PoolEvents}. Listeners run synchronously; one that throws
+   * is ignored.
+   * @example `pool.on('dispose', (e) => log(e.endpoint, e.reason))`
+   */
+  on<K extends keyof PoolEvents<E, C>>(event: K, listener: PoolEventListener<E, C, K>): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with `on`. */
+  off<K extends keyof PoolEvents<E, C>>(event: K, listener: PoolEventListener<E, C, K>): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  // ---- endpoints ----------------------------------------------------------------------------
+
+  #key(endpoint: E): string | number {
+    const key = this.#keyOf(endpoint);
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      throw new TypeError(
+        `endpointKey must return a string or a number, returned ${show(key)} for ${show(endpoint)}`,
+      );
+    }
+    return key;
+  }
+
+  #endpointPool(endpoint: E): EndpointPool<E, C> {
+    const key = this.#key(endpoint);
+    let ep = this.#endpoints.get(key);
+    if (ep === undefined) {
+      ep = new EndpointPool(key, endpoint);
+      this.#endpoints.set(key, ep);
+    }
+    return ep;
+  }
+
+  /** Drops an endpoint that holds nothing, so endpoints used once do not accumulate. */
+  #forgetIfEmpty(ep: EndpointPool<E, C>): void {
+    if (ep.size === 0 && ep.waiters.length === 0 && this.#endpoints.get(ep.key) === ep) {
+      this.#endpoints.delete(ep.key);
+    }
+  }
+
+  // ---- acquiring ----------------------------------------------------------------------------
+
+  #newAcquisition(
+    ep: EndpointPool<E, C>,
+    endpoint: E,
+    timeout: number,
+    signal: AbortSignal | undefined,
+    startedAt: number,
+  ): Acquisition<E, C> {
+    // timeout 0 never waits in line, but what it starts may take up to createTimeout.
+    const budget = timeout === 0 ? this.#options.createTimeout : timeout;
+    const acq = new Acquisition(++this.#seq, ep, endpoint, timeout, startedAt + budget, signal, startedAt);
+    if (acq.deadline !== Number.POSITIVE_INFINITY) {
+      this.#deadlines.push(acq);
+      this.#deadlineTimer.schedule(acq.deadline);
+    }
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        acq.record?.context?.abort(signal.reason);
+        this.#fail(acq, signal.reason);
+      };
+      acq.onAbort = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return acq;
+  }
+
+  /** Serves `acq` (which holds nothing and waits nowhere) from idle, or queues it. */
+  #proceed(acq: Acquisition<E, C>): void {
+    if (acq.state === 'settled') return;
+    if (this.#closed) {
+      this.#fail(acq, this.#closedError(acq.endpoint));
+      return;
+    }
+    let ep = acq.ep;
+    if (this.#endpoints.get(ep.key) !== ep) {
+      ep = this.#endpointPool(acq.endpoint);
+      acq.ep = ep;
+    }
+    const record = ep.waiters.length === 0 ? this.#takeIdle(ep, now()) : null;
+    if (record !== null) {
+      this.#reserve(acq, record);
+      this.#runCheck(acq, record);
+      return;
+    }
+    if (acq.timeout === 0 && !this.#canCreateNow(ep)) {
+      this.#timeOut(acq);
+      return;
+    }
+    acq.state = 'queued';
+    if (acq.retried) ep.waiters.unshift(acq);
+    else ep.waiters.push(acq);
+    this.#pumpEndpoint(ep);
+  }
+
+  /** Runs `checkAliveness` (if the manager has one) with the record's reusable context. */
+  #check(record: Rec<E, C>): unknown {
+    const manager = this.#manager;
+    if (manager.checkAliveness === undefined) return true;
+    record.context ??= new LazyContext();
+    return manager.checkAliveness(record.endpoint, record.connection, record.context);
+  }
+
+  #runCheck(acq: Acquisition<E, C>, record: Rec<E, C>): void {
+    let alive: unknown;
+    try {
+      alive = this.#check(record);
+    } catch (error) {
+      alive = Promise.reject(error);
+    }
+    this.#afterCheck(acq, record, alive);
+  }
+
+  #reserve(acq: Acquisition<E, C>, record: Rec<E, C>): void {
+    acq.state = 'busy';
+    acq.record = record;
+    record.acquisition = acq;
+  }
+
+  #afterCheck(acq: Acquisition<E, C>, record: Rec<E, C>, alive: unknown): void {
+    if (isThenable(alive)) {
+      alive.then(
+        (value) => this.#checked(acq, record, value, undefined),
+        (error: unknown) => this.#checked(acq, record, undefined, error ?? new Error(String(error))),
+      );
+      return;
+    }
+    this.#checked(acq, record, alive, undefined);
+  }
+
+  #checked(acq: Acquisition<E, C>, record: Rec<E, C>, alive: unknown, error: unknown): void {
+    record.context?.reset();
+    if (record.state === 'disposed') {
+      // close({ timeout }) disposed it meanwhile.
+      this.#fail(acq, this.#closedError(acq.endpoint));
+      return;
+    }
+    if (error !== undefined) {
+      record.pool.errors++;
+      record.pool.lastError = error;
+      this.#makeAvailable(record, now(), true);
+      this.#fail(acq, error);
+      return;
+    }
+    if (alive === false) {
+      this.#dead(acq, record);
+      return;
+    }
+    if (acq.state === 'settled') {
+      this.#makeAvailable(record, now(), false);
+      return;
+    }
+    this.#startOnAcquire(acq, record);
+  }
+
+  #dead(acq: Acquisition<E, C>, record: Rec<E, C>): void {
+    const { endpoint, connection } = record;
+    if (this.#events.has('dead')) this.#events.emit('dead', { endpoint, connection });
+    this.#dispose(record, 'dead', false);
+    acq.record = null;
+    let handled: unknown;
+    try {
+      handled = this.#manager.onConnectionDead?.(endpoint, connection);
+    } catch (error) {
+      this.#fail(acq, error);
+      return;
+    }
+    if (isThenable(handled)) {
+      handled.then(
+        () => this.#retry(acq),
+        (error: unknown) => this.#fail(acq, error),
+      );
+      return;
+    }
+    this.#retry(acq);
+  }
+
+  #retry(acq: Acquisition<E, C>): void {
+    acq.retried = true;
+    this.#proceed(acq);
+  }
+
+  #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>): void {
+    let prepared: unknown;
+    try {
+      prepared = this.#manager.onAcquire?.(record.endpoint, record.connection);
+    } catch (error) {
+      prepared = Promise.reject(error);
+    }
+    this.#afterOnAcquire(acq, record, prepared);
+  }
+
+  #afterOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, prepared: unknown): void {
+    if (isThenable(prepared)) {
+      prepared.then(
+        () => this.#prepared(acq, record, undefined),
+        (error: unknown) => this.#prepared(acq, record, error ?? new Error(String(error))),
+      );
+      return;
+    }
+    this.#prepared(acq, record, undefined);
+  }
+
+  #prepared(acq: Acquisition<E, C>, record: Rec<E, C>, error: unknown): void {
+    if (record.state === 'disposed') {
+      this.#fail(acq, error ?? this.#closedError(acq.endpoint));
+      return;
+    }
+    if (error !== undefined || acq.state === 'settled') {
+      this.#makeAvailable(record, now(), error !== undefined);
+      if (error !== undefined) this.#fail(acq, error);
+      return;
+    }
+    this.#settle(acq);
+    this.#handOut(record, acq.endpoint, now() - acq.startedAt);
+    acq.resolve(record.connection);
+  }
+
+  /** The record now belongs to its user. */
+  #handOut(record: Rec<E, C>, endpoint: E, waitedMs: number): void {
+    record.state = 'acquired';
+    record.acquisition = null;
+    if (this.#events.has('acquire')) {
+      this.#events.emit('acquire', { endpoint, connection: record.connection, waitedMs });
+    }
+  }
+
+  /** Takes `acq` out of every queue and heap; its promise is settled by the caller. */
+  #settle(acq: Acquisition<E, C>): void {
+    const ep = acq.ep;
+    if (acq.state === 'queued') {
+      ep.waiters.remove(acq);
+      this.#updateBlocked(ep);
+    }
+    acq.state = 'settled';
+    if (acq.heapIndex !== -1) {
+      this.#deadlines.remove(acq);
+      if (this.#deadlines.length === 0) this.#deadlineTimer.cancel();
+    }
+    if (acq.onAbort !== null) {
+      acq.signal?.removeEventListener('abort', acq.onAbort);
+      acq.onAbort = null;
+    }
+    this.#forgetIfEmpty(ep);
+  }
+
+  #fail(acq: Acquisition<E, C>, error: unknown): void {
+    if (acq.state === 'settled') return;
+    this.#settle(acq);
+    acq.reject(error);
+  }
+
+  #timeOut(acq: Acquisition<E, C>): void {
+    const ep = acq.ep;
+    const cause = ep.errors > acq.errorsAtStart ? { cause: ep.lastError } : undefined;
+    const { maxSize, totalMaxSize } = this.#options;
+    const what =
+      acq.timeout === 0
+        ? 'No idle connection or free capacity (timeout 0)'
+        : `Timed out after ${acq.deadline - acq.startedAt} ms`;
+    const error = new ConnectionPoolTimeoutError(
+      `${what} acquiring a connection to endpoint ${show(acq.endpoint)}: ` +
+        `${ep.size} of maxSize ${maxSize} at this endpoint, ` +
+        `${this.#size} of totalMaxSize ${totalMaxSize} in the pool`,
+      cause,
+    );
+    acq.record?.context?.abort(error);
+    this.#fail(acq, error);
+    if (this.#events.has('timeout')) this.#events.emit('timeout', { endpoint: acq.endpoint });
+  }
+
+  #expireAcquisitions(): void {
+    const t = now();
+    for (let acq = this.#deadlines.peek(); acq !== undefined; acq = this.#deadlines.peek()) {
+      if (acq.deadline > t) {
+        this.#deadlineTimer.schedule(acq.deadline);
+        return;
+      }
+      this.#timeOut(acq);
+    }
+  }
+
+  // ---- capacity -----------------------------------------------------------------------------
+
+  /** Whether a connection for `ep` could be created right now without waiting behind anyone. */
+  #canCreateNow(ep: EndpointPool<E, C>): boolean {
+    if (ep.waiters.firstUncovered !== null || ep.size >= this.#options.maxSize) return false;
+    if (this.#size < this.#options.totalMaxSize) return true;
+    return this.#blocked.length === 0 && this.#extraIdle.length + this.#persistentIdle.length > 0;
+  }
+
+  /** Starts creates for `ep`'s uncovered waiters as far as the limits allow. */
+  #pumpEndpoint(ep: EndpointPool<E, C>): void {
+    while (ep.waiters.firstUncovered !== null && ep.size < this.#options.maxSize) {
+      // Behind endpoints already waiting for total capacity, wait in their line.
+      if (this.#size >= this.#options.totalMaxSize && (this.#blocked.length > 0 || !this.#evict())) {
+        break;
+      }
+      this.#startCreate(ep);
+    }
+    this.#updateBlocked(ep);
+  }
+
+  /** Serves endpoints waiting for total capacity, oldest waiter first, while there is room. */
+  #pumpTotal(): void {
+    while (this.#size < this.#options.totalMaxSize) {
+      const ep = this.#blocked.peek();
+      if (ep === undefined) return;
+      this.#startCreate(ep);
+    }
+  }
+
+  /** Keeps `ep` in the heap of endpoints waiting for total capacity exactly while it is. */
+  #updateBlocked(ep: EndpointPool<E, C>): void {
+    if (ep.waiters.firstUncovered !== null && ep.size < this.#options.maxSize && !this.#closed) {
+      if (ep.heapIndex === -1) this.#blocked.push(ep);
+      else this.#blocked.update(ep);
+    } else if (ep.heapIndex !== -1) {
+      this.#blocked.remove(ep);
+    }
+  }
+
+  /** A connection of `ep` was disposed or a create failed: hand the room to whoever waits longest. */
+  #capacityFreed(ep: EndpointPool<E, C>): void {
+    this.#updateBlocked(ep);
+    this.#pumpTotal();
+    this.#forgetIfEmpty(ep);
+    if (this.#closed) this.#checkClosed();
+  }
+
+  /** Disposes the idle connection that is best to lose: extra before persistent, soonest expiry. */
+  #evict(): boolean {
+    const victim = this.#extraIdle.peek() ?? this.#persistentIdle.peek();
+    if (victim === undefined) return false;
+    this.#dispose(victim, 'evicted', false);
+    return true;
+  }
+
+  // ---- creating -----------------------------------------------------------------------------
+
+  #startCreate(ep: EndpointPool<E, C>): void {
+    const endpoint = ep.waiters.firstUncovered?.endpoint ?? ep.endpoint;
+    ep.waiters.cover();
+    this.#size++;
+    this.#updateBlocked(ep);
+    const controller = new AbortController();
+    this.#creates.add(controller);
+    let settled = false;
+    const { createTimeout } = this.#options;
+    const timer = startTimer(() => {
+      settled = true;
+      this.#creates.delete(controller);
+      this.#inflight++; // the manager may still return a connection that must be disposed
+      const error = new ConnectionPoolTimeoutError(
+        `Creating a connection to endpoint ${show(endpoint)} timed out after createTimeout ${createTimeout} ms`,
+      );
+      controller.abort(error);
+      this.#createFailed(ep, endpoint, error);
+    }, createTimeout);
+    new Promise<C>((resolve) => {
+      resolve(this.#manager.create(endpoint, { signal: controller.signal }));
+    }).then(
+      (connection) => {
+        if (settled) {
+          this.#inflight--;
+          this.#disposeLate(endpoint, connection);
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        this.#creates.delete(controller);
+        this.#created(ep, endpoint, connection);
+      },
+      (error: unknown) => {
+        if (settled) {
+          this.#inflight--;
+          this.#checkClosed();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        this.#creates.delete(controller);
+        this.#createFailed(ep, endpoint, error);
+      },
+    );
+  }
+
+  #created(ep: EndpointPool<E, C>, endpoint: E, connection: C): void {
+    if (this.#records.has(connection)) {
+      this.#createFailed(
+        ep,
+        endpoint,
+        new TypeError(
+          `create returned a connection that is already in the pool (endpoint ${show(endpoint)}); ` +
+            'each connection must be a distinct value',
+        ),
+      );
+      return;
+    }
+    const t = now();
+    const record = new ConnectionRecord(ep, endpoint, connection, t, this.#options.maxLifetime);
+    ep.waiters.uncover();
+    ep.acquired++;
+    this.#records.set(connection, record);
+    if (this.#events.has('create')) this.#events.emit('create', { endpoint, connection });
+    this.#makeAvailable(record, t, false);
+  }
+
+  #createFailed(ep: EndpointPool<E, C>, endpoint: E, error: unknown): void {
+    ep.waiters.uncover();
+    this.#size--;
+    ep.errors++;
+    ep.lastError = error;
+    if (this.#events.has('createError')) this.#events.emit('createError', { endpoint, error });
+    const head = ep.waiters.head;
+    if (head !== null) this.#fail(head, error);
+    this.#capacityFreed(ep);
+  }
+
+  /** A connection that arrived after its create timed out: it was never counted, only disposed. */
+  #disposeLate(endpoint: E, connection: C): void {
+    this.#runDispose(endpoint, connection, false);
+  }
+
+  // ---- idle and release ---------------------------------------------------------------------
+
+  /**
+   * A counted-as-acquired record is free again: it goes to the oldest waiter of its endpoint, or
+   * becomes idle (and then room is made for endpoints waiting for total capacity).
+   *
+   * @param check whether a waiter must check it first: it comes back after a failed check or
+   *   `onAcquire`. One just released, created or checked is handed over as it is.
+   */
+  #makeAvailable(record: Rec<E, C>, t: number, check: boolean): void {
+    if (this.#closed) {
+      this.#dispose(record, 'closed', false);
+      return;
+    }
+    const ep = record.pool;
+    const head = ep.waiters.head;
+    if (head !== null) {
+      ep.waiters.remove(head);
+      this.#updateBlocked(ep);
+      this.#reserve(head, record);
+      if (check) this.#runCheck(head, record);
+      else this.#startOnAcquire(head, record);
+      return;
+    }
+    this.#makeIdle(record, t);
+    if (this.#blocked.length > 0) this.#evict();
+  }
+
+  #makeIdle(record: Rec<E, C>, t: number): void {
+    const ep = record.pool;
+    const { minIdle, idleTimeout } = this.#options;
+    // Rule 2: persistent while persistent idle + other acquired connections are fewer than minIdle.
+    const persistent = ep.persistent.length + ep.acquired - 1 < minIdle;
+    const expiresAt = persistent
+      ? record.lifetimeEndsAt
+      : Math.min(record.lastReleasedAt + idleTimeout, record.lifetimeEndsAt);
+    record.expiresAt = expiresAt;
+    if (expiresAt <= t) {
+      this.#dispose(record, expiryReason(record), false);
+      return;
+    }
+    ep.acquired--;
+    record.state = 'idle';
+    record.acquisition = null;
+    record.persistent = persistent;
+    if (persistent) {
+      ep.persistent.push(record);
+      this.#persistentIdle.push(record);
+    } else {
+      ep.extra.push(record);
+      this.#extraIdle.push(record);
+    }
+    this.#collector?.schedule(expiresAt);
+  }
+
+  /** Takes the next idle connection of `ep` that has not expired, disposing expired ones. */
+  #takeIdle(ep: EndpointPool<E, C>, t: number): Rec<E, C> | null {
+    for (let record = ep.nextIdle(); record !== null; record = ep.nextIdle()) {
+      if (record.expiresAt <= t) {
+        this.#dispose(record, expiryReason(record), false);
+        continue;
+      }
+      this.#detachIdle(record);
+      ep.acquired++;
+      record.state = 'reserved';
+      return record;
+    }
+    return null;
+  }
+
+  #detachIdle(record: Rec<E, C>): void {
+    if (record.persistent) {
+      record.pool.persistent.remove(record);
+      this.#persistentIdle.remove(record);
+    } else {
+      record.pool.extra.remove(record);
+      this.#extraIdle.remove(record);
+    }
+  }
+
+  #finishRelease(record: Rec<E, C>, t: number): Promise<void> {
+    if (record.state !== 'releasing') return RESOLVED; // close({ timeout }) disposed it meanwhile
+    if (this.#closed) return this.#dispose(record, 'closed', true);
+    if (record.lifetimeEndsAt <= t) return this.#dispose(record, 'lifetime', true);
+    record.lastReleasedAt = t;
+    this.#makeAvailable(record, t, false);
+    if (this.#collector === null) this.#collectBatch(t);
+    return RESOLVED;
+  }
+
+  #notAcquired(connection: C, record: Rec<E, C> | undefined, verb: string): Promise<void> {
+    if (this.#forced?.has(connection)) return RESOLVED;
+    const what =
+      record === undefined
+        ? `${show(connection)}: it is not a connection of this pool, or it was already disposed`
+        : `to endpoint ${show(record.endpoint)}: it is ${record.state === 'idle' ? 'idle (already released)' : `not acquired (${record.state})`}`;
+    return Promise.reject(new ConnectionNotAcquiredError(`Cannot ${verb} connection ${what}`));
+  }
+
+  // ---- expiry -------------------------------------------------------------------------------
+
+  /** The idle connection that expires first if it is due at `t`. */
+  #nextDue(t: number): Rec<E, C> | undefined {
+    const extra = this.#extraIdle.peek();
+    const persistent = this.#persistentIdle.peek();
+    const first =
+      extra === undefined || (persistent !== undefined && persistent.expiresAt < extra.expiresAt)
+        ? persistent
+        : extra;
+    return first !== undefined && first.expiresAt <= t ? first : undefined;
+  }
+
+  /** The background collector: disposes every due idle connection, then waits for the next. */
+  #collect(): void {
+    const t = now();
+    for (let record = this.#nextDue(t); record !== undefined; record = this.#nextDue(t)) {
+      this.#dispose(record, expiryReason(record), false);
+    }
+    const extra = this.#extraIdle.peek();
+    const persistent = this.#persistentIdle.peek();
+    const next = Math.min(
+      extra?.expiresAt ?? Number.POSITIVE_INFINITY,
+      persistent?.expiresAt ?? Number.POSITIVE_INFINITY,
+    );
+    this.#collector?.schedule(next);
+  }
+
+  /** Without a background collector: a release disposes a few due connections. */
+  #collectBatch(t: number): void {
+    const batch = this.#options.disposeBatchSize || Math.floor(Math.log2(this.#size + 1)) + 1;
+    for (let i = 0; i < batch; i++) {
+      const record = this.#nextDue(t);
+      if (record === undefined) return;
+      this.#dispose(record, expiryReason(record), false);
+    }
+  }
+
+  // ---- disposing ----------------------------------------------------------------------------
+
+  /**
+   * Removes `record` from every list and count and disposes its connection. The room it leaves is
+   * handed on at once; the returned promise settles when `dispose` has (it never rejects).
+   *
+   * @param awaited whether a caller awaits the disposal (then its timer keeps the process alive).
+   */
+  #dispose(record: Rec<E, C>, reason: DisposeReason, awaited: boolean, cause?: unknown): Promise<void> {
+    const ep = record.pool;
+    if (record.state === 'idle') this.#detachIdle(record);
+    else ep.acquired--;
+    record.state = 'disposed';
+    record.acquisition = null;
+    this.#records.delete(record.connection);
+    this.#size--;
+    const { endpoint, connection } = record;
+    if (this.#events.has('dispose')) {
+      this.#events.emit(
+        'dispose',
+        cause === undefined ? { endpoint, connection, reason } : { endpoint, connection, reason, cause },
+      );
+    }
+    const done = this.#runDispose(endpoint, connection, awaited);
+    this.#capacityFreed(ep);
+    return done;
+  }
+
+  #runDispose(endpoint: E, connection: C, awaited: boolean): Promise<void> {
+    this.#inflight++;
+    const controller = new AbortController();
+    const { disposeTimeout } = this.#options;
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = startTimer(
+        () => {
+          const error = new ConnectionPoolTimeoutError(
+            `Disposing a connection to endpoint ${show(endpoint)} timed out after disposeTimeout ${disposeTimeout} ms`,
+          );
+          controller.abort(error);
+          reject(error);
+        },
+        disposeTimeout,
+        awaited,
+      );
+    });
+    const disposed = new Promise<void>((resolve) => {
+      resolve(this.#manager.dispose(endpoint, connection, { signal: controller.signal }));
+    });
+    return Promise.race([disposed, timedOut]).then(
+      () => this.#disposed(timer),
+      (error: unknown) => {
+        if (this.#events.has('disposeError')) {
+          this.#events.emit('disposeError', { endpoint, connection, error });
+        }
+        this.#disposed(timer);
+      },
+    );
+  }
+
+  #disposed(timer: TimerHandle | undefined): void {
+    clearTimeout(timer);
+    this.#inflight--;
+    this.#checkClosed();
+  }
+
+  // ---- closing ------------------------------------------------------------------------------
+
+  #closedError(endpoint: E): ConnectionPoolClosedError {
+    return new ConnectionPoolClosedError(
+      `Cannot acquire a connection to endpoint ${show(endpoint)}: the pool is closed`,
+    );
+  }
+
+  /** `close({ timeout })` ran out: connections still acquired are disposed anyway. */
+  #forceClose(): void {
+    this.#closeTimer = undefined;
+    this.#forced ??= new Set();
+    for (const record of this.#records.values()) {
+      if (record.state === 'idle' || record.state === 'disposed') continue;
+      this.#forced.add(record.connection);
+      record.context?.abort(this.#closedError(record.endpoint));
+      this.#dispose(record, 'closed', true);
+    }
+  }
+
+  #checkClosed(): void {
+    if (this.#closeDone === undefined || this.#size > 0 || this.#inflight > 0) return;
+    clearTimeout(this.#closeTimer);
+    this.#closeTimer = undefined;
+    this.#closeDone();
+    this.#closeDone = undefined;
+  }
+}
