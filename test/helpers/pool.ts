@@ -96,3 +96,46 @@ export async function closePool(pool: ConnectionPool<any, any>, clock?: Clock): 
   }
   fulfilled(closing);
 }
+
+export interface Limits {
+  maxSize: number;
+  totalMaxSize: number;
+}
+
+/**
+ * Checks rule 3 at every instant the pool can be observed from outside: at every manager call
+ * and every event. Returns the list of violations (empty when the limits always held).
+ */
+export function watchLimits<E>(
+  pool: ConnectionPool<E, MockConnection<E>>,
+  mock: MockConnectionManager<E>,
+  endpoints: readonly E[],
+  limits: Limits,
+): string[] {
+  const violations: string[] = [];
+  const check = (where: string): void => {
+    const size = pool.size;
+    if (size > limits.totalMaxSize) violations.push(`${where}: size ${size} > ${limits.totalMaxSize}`);
+    let sum = 0;
+    for (const endpoint of endpoints) {
+      const all = pool.getEndpointPoolSize(endpoint);
+      const acquired = pool.getEndpointPoolSize(endpoint, true);
+      const idle = pool.getEndpointPoolSize(endpoint, false);
+      sum += all;
+      if (all > limits.maxSize) violations.push(`${where}: ${String(endpoint)} holds ${all} > ${limits.maxSize}`);
+      if (acquired + idle > all) violations.push(`${where}: ${String(endpoint)} acquired ${acquired} + idle ${idle} > ${all}`);
+      if (acquired < 0 || idle < 0) violations.push(`${where}: negative size`);
+    }
+    if (sum !== size) violations.push(`${where}: endpoint sizes add up to ${sum}, size is ${size}`);
+  };
+  const m = mock as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const hook of ['create', 'dispose', 'checkAliveness', 'onAcquire', 'onRelease', 'onConnectionDead']) {
+    const original = m[hook]!.bind(mock);
+    m[hook] = (...args: unknown[]) => {
+      check(`${hook} call`);
+      return original(...args);
+    };
+  }
+  for (const event of EVENTS) pool.on(event, () => check(`${event} event`));
+  return violations;
+}
