@@ -1,0 +1,211 @@
+// Runs the tests on every runtime the library supports, one after another:
+//   node20  the machine's Node.js, through tsx: every test/**/*.test.ts
+//   node24  Node.js 24, running the TypeScript natively: the portable tests
+//   bun     `bun test`: the portable tests
+//   deno    `deno test`: the portable tests
+// Portable = every test file except those under test/integration/ (real servers, Node.js only).
+// Node.js 24, Bun and Deno come from test/runtimes/, a private package installed on first use.
+//
+// Usage: npm test -- [--runtime node20,node24,bun,deno] [test files...]
+// Each runtime's output is streamed as it comes. The last line sums the runtimes' own summaries:
+// `tests: N passed, M failed`. Exits non-zero if any runtime fails or no test ran.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+
+interface Counts {
+  passed: number;
+  failed: number;
+}
+interface Runtime {
+  /** false: runs every test file; true: only the portable ones. */
+  portable: boolean;
+  command(files: string[]): [file: string, args: string[]];
+  /** The runtime's own counts, or undefined when its summary line is missing. */
+  summary(output: string): Counts | undefined;
+}
+
+const root = join(import.meta.dirname, '..');
+const runtimesDir = join(root, 'test', 'runtimes');
+const runtimeBin = (name: string) => join(runtimesDir, 'node_modules', '.bin', name);
+/** A runtime that prints nothing for this long is stuck: it is killed and counted as failed. */
+const silenceLimitMs = Number(process.env.TEST_SILENCE_LIMIT_MS ?? 10 * 60_000);
+
+// node --test, spec reporter: `ℹ pass 5`, `ℹ fail 0`, `ℹ cancelled 0` (a cancelled test failed).
+function nodeSummary(output: string): Counts | undefined {
+  const count = (key: string) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1]);
+  const [passed, failed, cancelled] = [count('pass'), count('fail'), count('cancelled')];
+  return Number.isNaN(passed) ? undefined : { passed, failed: failed + (cancelled || 0) };
+}
+
+// bun test: ` 4 pass`, ` 0 fail`, and ` 1 error` for errors outside tests.
+function bunSummary(output: string): Counts | undefined {
+  const count = (re: RegExp) => Number(output.match(re)?.[1] ?? 0);
+  if (!/^\s*\d+ pass$/m.test(output)) return undefined;
+  return {
+    passed: count(/^\s*(\d+) pass$/m),
+    failed: count(/^\s*(\d+) fail$/m) + count(/^\s*(\d+) errors?$/m),
+  };
+}
+
+// deno test: `ok | 12 passed (76 steps) | 0 failed (1s)`. Deno runs a describe() as a test and its
+// it()s as its steps; node and bun count only the it()s. So the groups (a name printed alone as
+// `name ...` before its steps, then again with its result) are taken off to count the same tests.
+function denoSummary(output: string): Counts | undefined {
+  const m = output.match(
+    /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/m,
+  );
+  if (!m) return undefined;
+  const groups = { ok: 0, FAILED: 0 };
+  const open = new Set<string>();
+  for (const line of output.split('\n')) {
+    if (line.endsWith(' ...')) open.add(line);
+    const result = line.match(/^(.*) \.\.\. (ok|FAILED)\b/);
+    if (result && open.delete(`${result[1]} ...`)) groups[result[2] as 'ok' | 'FAILED']++;
+  }
+  return {
+    passed: Number(m[1]) + Number(m[2] ?? 0) - groups.ok,
+    failed: Number(m[3]) + Number(m[4] ?? 0) - groups.FAILED,
+  };
+}
+
+const runtimes: Record<string, Runtime> = {
+  node20: {
+    portable: false,
+    command: (files) => [
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+    ],
+    summary: nodeSummary,
+  },
+  node24: {
+    portable: true,
+    command: (files) => [runtimeBin('node'), ['--test', '--test-reporter=spec', ...files]],
+    summary: nodeSummary,
+  },
+  bun: {
+    portable: true,
+    // bun takes a bare argument as a test-name filter: a file path must start with ./
+    command: (files) => [runtimeBin('bun'), ['test', ...files.map((file) => `./${file}`)]],
+    summary: bunSummary,
+  },
+  deno: {
+    portable: true,
+    // --no-check: `npm run typecheck` does that; --no-lock: leave no deno.lock behind.
+    command: (files) => [runtimeBin('deno'), ['test', '-A', '--no-check', '--no-lock', ...files]],
+    summary: denoSummary,
+  },
+};
+
+function parseArgs(argv: string[]): { names: string[]; files: string[] } {
+  // npm runs scripts in the package root; INIT_CWD is where `npm test -- FILE` was typed.
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const names: string[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--runtime' || arg === '-r') names.push(...(argv[++i] ?? '').split(','));
+    else if (arg.startsWith('--runtime=')) names.push(...arg.slice('--runtime='.length).split(','));
+    else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
+    else files.push(relative(root, resolve(cwd, arg)).split(sep).join('/'));
+  }
+  const unknown = names.filter((name) => !(name in runtimes));
+  if (unknown.length) throw new Error(`unknown runtime ${unknown}: use ${Object.keys(runtimes)}`);
+  return { names: names.length ? names : Object.keys(runtimes), files };
+}
+
+/** test/**\/*.test.ts (but not test/runtimes/), relative to the root with forward slashes. */
+function findTests(dir = 'test'): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) return path === 'test/runtimes' ? [] : findTests(path);
+      return entry.name.endsWith('.test.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+function installRuntimes(): void {
+  if (['node', 'bun', 'deno'].every((name) => existsSync(runtimeBin(name)))) return;
+  console.log('# installing Node.js 24, Bun and Deno into test/runtimes/ (npm ci)');
+  const args = ['ci', '--no-audit', '--no-fund', '--prefix', runtimesDir];
+  const result = spawnSync('npm', args, { stdio: 'inherit', shell: process.platform === 'win32' });
+  if (result.status !== 0) throw new Error('npm ci in test/runtimes failed');
+}
+
+/** Runs one command, streaming its output, and resolves with its exit code and what it printed. */
+function run([file, args]: [string, string[]]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const watchdog = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        console.error(`\n# no output for ${silenceLimitMs} ms: killing ${file}`);
+        child.kill('SIGKILL');
+      }, silenceLimitMs);
+    };
+    const forward = (sink: NodeJS.WriteStream) => (chunk: Buffer) => {
+      watchdog();
+      output += chunk;
+      sink.write(chunk);
+    };
+    watchdog();
+    child.stdout.on('data', forward(process.stdout));
+    child.stderr.on('data', forward(process.stderr));
+    child.on('error', (error) => {
+      output += String(error);
+      console.error(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
+let args: ReturnType<typeof parseArgs>;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`scripts/test.ts: ${error instanceof Error ? error.message : error}`);
+  process.exit(2);
+}
+const allFiles = args.files.length ? args.files : findTests();
+const isPortable = (file: string) => !file.startsWith('test/integration/');
+if (args.names.some((name) => runtimes[name]?.portable)) installRuntimes();
+
+const totals: Counts = { passed: 0, failed: 0 };
+const report: string[] = [];
+for (const name of args.names) {
+  const runtime = runtimes[name] as Runtime;
+  const files = runtime.portable ? allFiles.filter(isPortable) : allFiles;
+  if (files.length === 0) {
+    report.push(`# ${name}: no test files to run`);
+    continue;
+  }
+  console.log(`\n# ${name}: ${files.length} test file(s)`);
+  const started = Date.now();
+  const { code, output } = await run(runtime.command(files));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  const counts = runtime.summary(output.replace(/\x1b\[[0-9;]*m/g, ''));
+  const passed = counts?.passed ?? 0;
+  // A runtime that exits non-zero, or prints no summary, has failed whatever it counted.
+  const failed = Math.max(counts?.failed ?? 0, code !== 0 || !counts ? 1 : 0);
+  totals.passed += passed;
+  totals.failed += failed;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const note = counts ? '' : ' (no summary found)';
+  report.push(
+    `# ${name}: exit code ${code}, ${passed} ok / ${failed} not ok${note} in ${seconds}s`,
+  );
+}
+
+console.log(`\n${report.join('\n')}`);
+if (totals.passed + totals.failed === 0) {
+  console.log('# no test ran');
+  totals.failed = 1;
+}
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
+process.exitCode = totals.failed > 0 ? 1 : 0;
