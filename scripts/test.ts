@@ -6,11 +6,11 @@
 // Portable = every test file except those under test/integration/ (real servers, Node.js only).
 // Node.js 24, Bun and Deno come from test/runtimes/, a private package installed on first use.
 //
-// Usage: npm test -- [--runtime node20,node24,bun,deno] [test files...]
+// Usage: npm test -- [--runtime node20,node24,bun,deno] [test files or directories...]
 // Each runtime's output is streamed as it comes. The last line sums the runtimes' own summaries:
 // `tests: N passed, M failed`. Exits non-zero if any runtime fails or no test ran.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
 interface Counts {
@@ -74,7 +74,7 @@ const runtimes: Record<string, Runtime> = {
     portable: false,
     command: (files) => [
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+      ['--import', 'tsx', '--enable-source-maps', '--test', '--test-reporter=spec', ...files],
     ],
     summary: nodeSummary,
   },
@@ -85,8 +85,12 @@ const runtimes: Record<string, Runtime> = {
   },
   bun: {
     portable: true,
-    // bun takes a bare argument as a test-name filter: a file path must start with ./
-    command: (files) => [runtimeBin('bun'), ['test', ...files.map((file) => `./${file}`)]],
+    // A bare argument is a test-name filter to bun: a file path must start with ./
+    // --timeout: bun's default of 5 s per test is far below node's and deno's (none).
+    command: (files) => [
+      runtimeBin('bun'),
+      ['test', '--timeout', '60000', ...files.map((file) => `./${file}`)],
+    ],
     summary: bunSummary,
   },
   deno: {
@@ -107,14 +111,17 @@ function parseArgs(argv: string[]): { names: string[]; files: string[] } {
     if (arg === '--runtime' || arg === '-r') names.push(...(argv[++i] ?? '').split(','));
     else if (arg.startsWith('--runtime=')) names.push(...arg.slice('--runtime='.length).split(','));
     else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
-    else files.push(relative(root, resolve(cwd, arg)).split(sep).join('/'));
+    else {
+      const path = relative(root, resolve(cwd, arg)).split(sep).join('/');
+      files.push(...(statSync(join(root, path)).isDirectory() ? findTests(path) : [path]));
+    }
   }
   const unknown = names.filter((name) => !(name in runtimes));
   if (unknown.length) throw new Error(`unknown runtime ${unknown}: use ${Object.keys(runtimes)}`);
   return { names: names.length ? names : Object.keys(runtimes), files };
 }
 
-/** test/**\/*.test.ts (but not test/runtimes/), relative to the root with forward slashes. */
+/** DIR/**\/*.test.ts (but not test/runtimes/), relative to the root with forward slashes. */
 function findTests(dir = 'test'): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true })
     .flatMap((entry) => {
@@ -136,8 +143,10 @@ function installRuntimes(): void {
 /** Runs one command, streaming its output, and resolves with its exit code and what it printed. */
 function run([file, args]: [string, string[]]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    let output = '';
+    // Plain output, and no update check or telemetry: only the npm registry may be reachable.
+    const env = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1' };
+    const child = spawn(file, args, { cwd: root, env });
+    const printed = { stdout: '', stderr: '' };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const watchdog = () => {
       clearTimeout(timer);
@@ -146,21 +155,19 @@ function run([file, args]: [string, string[]]): Promise<{ code: number; output: 
         child.kill('SIGKILL');
       }, silenceLimitMs);
     };
-    const forward = (sink: NodeJS.WriteStream) => (chunk: Buffer) => {
-      watchdog();
-      output += chunk;
-      sink.write(chunk);
-    };
+    for (const name of ['stdout', 'stderr'] as const) {
+      child[name].setEncoding('utf8');
+      child[name].on('data', (chunk: string) => {
+        watchdog();
+        printed[name] += chunk;
+        process[name].write(chunk);
+      });
+    }
     watchdog();
-    child.stdout.on('data', forward(process.stdout));
-    child.stderr.on('data', forward(process.stderr));
-    child.on('error', (error) => {
-      output += String(error);
-      console.error(error);
-    });
+    child.on('error', (error) => console.error(error));
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 1, output });
+      resolve({ code: code ?? 1, output: `${printed.stdout}\n${printed.stderr}` });
     });
   });
 }
