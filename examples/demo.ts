@@ -1,94 +1,14 @@
 // `npm run demo`: pools TCP connections to three local echo servers through a custom manager
-// (the TypeScript version of the Python original's "Extendability" example), fires a burst of
-// concurrent requests, and prints what the pool did. Exits 0, or 1 on any wrong answer.
-import { once } from 'node:events';
-import * as net from 'node:net';
-import { createInterface } from 'node:readline';
-import type { DisposeReason, OperationContext } from '../src/index.ts';
-import { BaseConnectionManager, ConnectionPool } from '../src/index.ts';
-
-type Endpoint = readonly [host: string, port: number];
-
-/** A line-based echo server on loopback: `line\n` is answered with `echo: line\n`. */
-async function startEchoServer(): Promise<net.Server> {
-  const server = net.createServer((socket) => {
-    socket.on('error', () => {}); // a client vanishing is not the server's problem
-    createInterface({ input: socket }).on('line', (line) => socket.write(`echo: ${line}\n`));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return server;
-}
-
-/** Opens, checks and closes plain TCP sockets; the pool decides when. */
-class TcpConnectionManager extends BaseConnectionManager<Endpoint, net.Socket> {
-  override async create([host, port]: Endpoint, { signal }: OperationContext) {
-    signal.throwIfAborted();
-    const socket = net.connect({ host, port });
-    // Kept for the socket's whole life: an error on an idle socket must not crash the process.
-    // The error destroys the socket, which checkAliveness then reports as dead.
-    socket.on('error', () => {});
-    try {
-      await once(socket, 'connect', { signal }); // rejects on 'error' or on abort
-    } catch (error) {
-      socket.destroy();
-      throw signal.aborted ? signal.reason : error;
-    }
-    return socket;
-  }
-
-  override async dispose(_endpoint: Endpoint, socket: net.Socket, { signal }: OperationContext) {
-    if (socket.destroyed) return;
-    const closed = new Promise((resolve) => socket.once('close', resolve)); // even after an error
-    const onAbort = () => socket.destroy(); // out of time: stop being graceful
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    socket.resume(); // drain unread data so the peer's FIN is seen and 'close' can fire
-    socket.end();
-    await closed;
-    signal.removeEventListener('abort', onAbort);
-  }
-
-  // Called before an idle socket is reused: reject one the peer closed, that errored, or that
-  // received data nobody asked for (the protocol would be out of step).
-  override checkAliveness(_endpoint: Endpoint, socket: net.Socket): boolean {
-    return (
-      !socket.destroyed && socket.writable && !socket.readableEnded && socket.readableLength === 0
-    );
-  }
-}
-
-/** Reads one `\n`-terminated line; leaves the socket paused so stray data stays visible. */
-function readLine(socket: net.Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0);
-    const cleanup = () => {
-      socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.pause();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new Error('socket closed before a full line arrived'));
-    };
-    const onData = (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const nl = buffered.indexOf(0x0a);
-      if (nl === -1) return;
-      cleanup();
-      if (nl + 1 < buffered.length) socket.unshift(buffered.subarray(nl + 1)); // not ours: leave it
-      resolve(buffered.subarray(0, nl).toString('utf8'));
-    };
-    socket.on('data', onData);
-    socket.once('close', onClose);
-    socket.resume(); // a paused stream does not restart on its own when a 'data' listener is added
-  });
-}
+// (tcp-manager.ts, the TypeScript version of the Python original's "Extendability" example), fires a
+// burst of concurrent requests, and prints what the pool did. Exits 0, or 1 on any wrong answer.
+import type * as net from 'node:net';
+import type { DisposeReason } from '../src/index.ts';
+import { ConnectionPool } from '../src/index.ts';
+import { closeServer, portOf, startEchoServer } from './echo-server.ts';
+import { type Endpoint, request, TcpConnectionManager } from './tcp-manager.ts';
 
 const servers = await Promise.all([startEchoServer(), startEchoServer(), startEchoServer()]);
-const endpoints = servers.map(
-  (s): Endpoint => ['127.0.0.1', (s.address() as net.AddressInfo).port],
-);
+const endpoints = servers.map((s): Endpoint => ['127.0.0.1', portOf(s)]);
 
 const pool = new ConnectionPool(new TcpConnectionManager(), {
   minIdle: 1, // per endpoint, one idle connection is persistent: idleTimeout spares it
@@ -120,8 +40,7 @@ const results = await Promise.allSettled(
     const endpoint = endpoints[i % endpoints.length] as Endpoint; // round robin
     return pool.connection(endpoint, async (socket) => {
       const line = `request ${i} to port ${endpoint[1]}`;
-      socket.write(`${line}\n`);
-      const answer = await readLine(socket);
+      const answer = await request(socket, line);
       if (answer !== `echo: ${line}`) throw new Error(`wrong echo for "${line}": "${answer}"`);
     });
   }),
@@ -150,7 +69,7 @@ printSizes('after idleTimeout (2 s):');
 await pool.close(); // disposes every idle connection; none is acquired now
 const byReason = [...disposals].map(([reason, n]) => `${reason} ${n}`).join(', ');
 console.log(`closed: disposals by reason: ${byReason || 'none'}; pool.size ${pool.size}`);
-await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+await Promise.all(servers.map(closeServer));
 
 // Nothing is left open, so the process ends by itself; the exit code tells whether all went well.
 for (const failure of failures.slice(0, 5)) console.error(`FAILED: ${String(failure)}`);

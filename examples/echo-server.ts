@@ -1,0 +1,25 @@
+// A line-based echo server on loopback for the examples: `line\n` is answered with `echo: line\n`.
+import { once } from 'node:events';
+import * as net from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** A line-based echo server on loopback: `line\n` is answered with `echo: line\n`. */
+export async function startEchoServer(): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {}); // a client vanishing is not the server's problem
+    createInterface({ input: socket }).on('line', (line) => socket.write(`echo: ${line}\n`));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+/** The port a started server listens on. */
+export function portOf(server: net.Server): number {
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** Closes a server; resolves once it is closed. */
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
