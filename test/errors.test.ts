@@ -1,14 +1,15 @@
 // SPEC section 5 (errors) and decision 14 (messages name the endpoint and the limit).
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
   ConnectionPoolError,
   ConnectionPoolTimeoutError,
 } from '../src/index.ts';
-import { installClock, settle, track, rejected, makePool } from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import { installClock, makePool, rejected, settle, track } from './helpers/pool.ts';
 
 describe('errors (section 5)', () => {
   let clock: Clock;
@@ -31,8 +32,18 @@ describe('errors (section 5)', () => {
     const closed = track(pool.acquire('db-2'));
     await settle(clock);
     const cases = [
-      [rejected(timeout), ConnectionPoolTimeoutError, 'ERR_POOL_TIMEOUT', 'ConnectionPoolTimeoutError'],
-      [rejected(notAcquired), ConnectionNotAcquiredError, 'ERR_POOL_NOT_ACQUIRED', 'ConnectionNotAcquiredError'],
+      [
+        rejected(timeout),
+        ConnectionPoolTimeoutError,
+        'ERR_POOL_TIMEOUT',
+        'ConnectionPoolTimeoutError',
+      ],
+      [
+        rejected(notAcquired),
+        ConnectionNotAcquiredError,
+        'ERR_POOL_NOT_ACQUIRED',
+        'ConnectionNotAcquiredError',
+      ],
       [rejected(closed), ConnectionPoolClosedError, 'ERR_POOL_CLOSED', 'ConnectionPoolClosedError'],
     ] as const;
     for (const [err, cls, code, name] of cases) {
@@ -54,7 +65,9 @@ describe('errors (section 5)', () => {
 
   it('the error classes are distinct', () => {
     assert.notEqual(ConnectionPoolTimeoutError, ConnectionPoolClosedError);
-    assert.ok(!(Object.create(ConnectionPoolTimeoutError.prototype) instanceof ConnectionPoolClosedError));
+    assert.ok(
+      !(Object.create(ConnectionPoolTimeoutError.prototype) instanceof ConnectionPoolClosedError),
+    );
     assert.ok(Object.create(ConnectionNotAcquiredError.prototype) instanceof ConnectionPoolError);
   });
 

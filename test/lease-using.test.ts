@@ -1,10 +1,11 @@
 // `await using` with a lease and with the pool (separate file: a runtime without explicit
 // resource management fails only here).
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { ConnectionPool } from '../src/index.ts';
-import { MockConnectionManager } from '../src/testing/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
+import { MockConnectionManager } from '../src/testing/index.ts';
 
 describe('await using', () => {
   it('releases the lease at the end of the scope, also when the scope throws', async () => {
@@ -18,11 +19,14 @@ describe('await using', () => {
     assert.equal(pool.getEndpointPoolSize('a', true), 0);
     assert.equal(pool.getEndpointPoolSize('a', false), 1);
     const err = new Error('in scope');
-    await assert.rejects(async () => {
-      await using lease = await pool.lease('a');
-      assert.equal(lease.connection.id, 1);
-      throw err;
-    }, (e) => e === err);
+    await assert.rejects(
+      async () => {
+        await using lease = await pool.lease('a');
+        assert.equal(lease.connection.id, 1);
+        throw err;
+      },
+      (e) => e === err,
+    );
     assert.equal(pool.getEndpointPoolSize('a', true), 0);
     assert.equal(pool.getEndpointPoolSize('a', false), 1);
     await pool.close();

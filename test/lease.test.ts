@@ -1,9 +1,18 @@
 // SPEC section 3 `lease()` / `Lease` and decision 12.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../src/index.ts';
-import { installClock, settle, call, rejected, makePool, assertSizes, disposeReasons } from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  call,
+  disposeReasons,
+  installClock,
+  makePool,
+  rejected,
+  settle,
+} from './helpers/pool.ts';
 
 describe('lease (decision 12)', () => {
   let clock: Clock;

@@ -1,25 +1,29 @@
 // SPEC rule 6 (one deadline), rule 7 (abort), decisions 6 and 7 (timeout 0, createTimeout).
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConnectionPoolError, ConnectionPoolTimeoutError } from '../src/index.ts';
 import { deferred } from '../src/testing/index.ts';
-import {
-  installClock,
-  settle,
-  track,
-  fulfilled,
-  rejected,
-  pending,
-  makePool,
-  sizes,
-  eventsOf,
-  disposeReasons,
-  assertSizes,
-} from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  disposeReasons,
+  eventsOf,
+  fulfilled,
+  installClock,
+  makePool,
+  pending,
+  rejected,
+  settle,
+  sizes,
+  track,
+} from './helpers/pool.ts';
 
 function assertTimeout(err: unknown, endpoint: string, ms: number): ConnectionPoolTimeoutError {
-  assert.ok(err instanceof ConnectionPoolTimeoutError, `expected ConnectionPoolTimeoutError, got ${String(err)}`);
+  assert.ok(
+    err instanceof ConnectionPoolTimeoutError,
+    `expected ConnectionPoolTimeoutError, got ${String(err)}`,
+  );
   assert.ok(err instanceof ConnectionPoolError);
   assert.equal(err.code, 'ERR_POOL_TIMEOUT');
   assert.ok(err.message.includes(endpoint), `message names the endpoint: ${err.message}`);
@@ -48,7 +52,11 @@ describe('one deadline (rule 6)', () => {
     assert.deepEqual(eventsOf(log, 'timeout'), [{ endpoint: 'db-1' }]);
     assert.deepEqual(sizes(pool, 'db-1'), { all: 1, acquired: 1, idle: 0 });
     await pool.release(c1);
-    assert.deepEqual(sizes(pool, 'db-1'), { all: 1, acquired: 0, idle: 1 }, 'the gone waiter does not take it');
+    assert.deepEqual(
+      sizes(pool, 'db-1'),
+      { all: 1, acquired: 0, idle: 1 },
+      'the gone waiter does not take it',
+    );
   });
 
   it('the default timeout is acquireTimeout (30 000 ms by default)', async () => {
@@ -107,7 +115,11 @@ describe('one deadline (rule 6)', () => {
     mock.set('checkAliveness', { delay: 2000, ignoreSignal: true });
     const t = track(pool.acquire('a', { timeout: 1000 }));
     await clock.tickAsync(500);
-    assert.deepEqual(sizes(pool, 'a'), { all: 1, acquired: 1, idle: 0 }, 'being checked counts as acquired');
+    assert.deepEqual(
+      sizes(pool, 'a'),
+      { all: 1, acquired: 1, idle: 0 },
+      'being checked counts as acquired',
+    );
     await clock.tickAsync(500);
     assertTimeout(rejected(t), 'a', 1000);
     await clock.tickAsync(1000);

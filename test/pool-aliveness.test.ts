@@ -1,22 +1,23 @@
 // SPEC rule 8 (aliveness) and decision 3.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { BaseConnectionManager, ConnectionPool } from '../src/index.ts';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ConnectionManager } from '../src/index.ts';
+import { BaseConnectionManager, ConnectionPool } from '../src/index.ts';
 import { MockConnectionManager } from '../src/testing/index.ts';
+import type { Clock } from './helpers/pool.ts';
 import {
+  assertSizes,
+  disposeReasons,
+  eventsOf,
+  ids,
   installClock,
+  makePool,
+  rejected,
   settle,
   track,
-  rejected,
-  makePool,
-  ids,
-  eventsOf,
-  disposeReasons,
-  assertSizes,
   watchLimits,
 } from './helpers/pool.ts';
-import type { Clock } from './helpers/pool.ts';
 
 interface Conn {
   n: number;
@@ -73,7 +74,9 @@ describe('aliveness (rule 8)', () => {
     assert.equal(got, c1);
     assert.deepEqual(ids(mock.callsOf('checkAliveness').map((x) => x.connection)), [2, 1]);
     assert.deepEqual(mock.disposed, [c2]);
-    assert.deepEqual(mock.callsOf('onConnectionDead'), [{ hook: 'onConnectionDead', endpoint: 'a', connection: c2 }]);
+    assert.deepEqual(mock.callsOf('onConnectionDead'), [
+      { hook: 'onConnectionDead', endpoint: 'a', connection: c2 },
+    ]);
     assert.deepEqual(disposeReasons(log), [[c2.id, 'dead']]);
     assert.deepEqual(eventsOf(log, 'dead'), [{ endpoint: 'a', connection: c2 }]);
     assert.equal(mock.created.length, 2);
@@ -147,7 +150,11 @@ describe('aliveness (rule 8)', () => {
       assert.deepEqual(mock.disposed, [c1]);
       assert.deepEqual(disposeReasons(log), [[1, 'dead']]);
       assertSizes(pool, 0, [['a', 0, 0, 0]]);
-      assert.equal(mock.callsOf('create').length, 1, 'no replacement was created for the failed acquire');
+      assert.equal(
+        mock.callsOf('create').length,
+        1,
+        'no replacement was created for the failed acquire',
+      );
     });
   }
 
@@ -193,7 +200,10 @@ describe('aliveness (rule 8)', () => {
       }
     }
     const manager = new Manager();
-    assert.equal(await manager.checkAliveness('a', { n: 0 }, { signal: new AbortController().signal }), true);
+    assert.equal(
+      await manager.checkAliveness('a', { n: 0 }, { signal: new AbortController().signal }),
+      true,
+    );
     assert.equal(await manager.onAcquire('a', { n: 0 }), undefined);
     assert.equal(await manager.onRelease('a', { n: 0 }), undefined);
     assert.equal(await manager.onConnectionDead('a', { n: 0 }), undefined);

@@ -1,29 +1,34 @@
 // SPEC rule 12 (close), rule 13 (sizes return to 0) and decision 10.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConnectionPoolClosedError, ConnectionPoolError } from '../src/index.ts';
 import { deferred } from '../src/testing/index.ts';
+import type { Clock } from './helpers/pool.ts';
 import {
-  installClock,
-  settle,
-  track,
+  assertDisposedExactlyOnce,
+  assertSizes,
   call,
-  fulfilled,
-  rejected,
-  pending,
-  makePool,
   disposeReasons,
   eventsOf,
-  assertSizes,
-  assertDisposedExactlyOnce,
+  fulfilled,
+  installClock,
+  makePool,
+  pending,
+  rejected,
+  settle,
+  track,
 } from './helpers/pool.ts';
-import type { Clock } from './helpers/pool.ts';
 
 function assertClosed(err: unknown, endpoint?: string): void {
-  assert.ok(err instanceof ConnectionPoolClosedError, `expected ConnectionPoolClosedError, got ${String(err)}`);
+  assert.ok(
+    err instanceof ConnectionPoolClosedError,
+    `expected ConnectionPoolClosedError, got ${String(err)}`,
+  );
   assert.ok(err instanceof ConnectionPoolError);
   assert.equal(err.code, 'ERR_POOL_CLOSED');
-  if (endpoint !== undefined) assert.ok(err.message.includes(endpoint), `message names ${endpoint}: ${err.message}`);
+  if (endpoint !== undefined)
+    assert.ok(err.message.includes(endpoint), `message names ${endpoint}: ${err.message}`);
 }
 
 describe('close (rule 12)', () => {
@@ -118,7 +123,10 @@ describe('close (rule 12)', () => {
     await settle(clock);
     assert.equal(fulfilled(r2), undefined);
     fulfilled(closing);
-    assert.deepEqual(disposeReasons(log).map(([id]) => id), [1, 2]);
+    assert.deepEqual(
+      disposeReasons(log).map(([id]) => id),
+      [1, 2],
+    );
     assertDisposedExactlyOnce(mock);
   });
 
@@ -255,7 +263,9 @@ describe('close (rule 12)', () => {
     const c2 = await pool.acquire('a');
     await pool.release(c1);
     await pool.release(c2);
-    mock.once('dispose', { error: new Error('broken') }).once('dispose', { gate: new Promise(() => {}), ignoreSignal: true });
+    mock
+      .once('dispose', { error: new Error('broken') })
+      .once('dispose', { gate: new Promise(() => {}), ignoreSignal: true });
     const closing = track(pool.close());
     await clock.tickAsync(999);
     pending(closing);
@@ -291,7 +301,13 @@ describe('close (rule 12)', () => {
   });
 
   it('every connection ever created is disposed exactly once', async () => {
-    const { pool, mock, log } = makePool({ minIdle: 1, maxSize: 3, totalMaxSize: 4, idleTimeout: 1000, maxLifetime: 10_000 });
+    const { pool, mock, log } = makePool({
+      minIdle: 1,
+      maxSize: 3,
+      totalMaxSize: 4,
+      idleTimeout: 1000,
+      maxLifetime: 10_000,
+    });
     const a1 = await pool.acquire('a');
     const a2 = await pool.acquire('a');
     const a3 = await pool.acquire('a');

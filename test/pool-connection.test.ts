@@ -1,10 +1,22 @@
 // SPEC section 3 `connection()` and decision 12.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import { installClock, settle, track, call, fulfilled, rejected, pending, makePool, assertSizes, disposeReasons } from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  call,
+  disposeReasons,
+  fulfilled,
+  installClock,
+  makePool,
+  pending,
+  rejected,
+  settle,
+  track,
+} from './helpers/pool.ts';
 
 describe('connection() (decision 12)', () => {
   let clock: Clock;
@@ -51,9 +63,14 @@ describe('connection() (decision 12)', () => {
       const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });
       const err = new Error('query failed');
       const t = call(() =>
-        pool.connection('a', async === true ? async () => Promise.reject(err) : () => {
-          throw err;
-        }),
+        pool.connection(
+          'a',
+          async === true
+            ? async () => Promise.reject(err)
+            : () => {
+                throw err;
+              },
+        ),
       );
       await settle(clock);
       assert.equal(rejected(t), err);
@@ -118,7 +135,8 @@ describe('connection() (decision 12)', () => {
     );
     await settle(clock);
     // Either resolving or rejecting with ConnectionNotAcquiredError is defensible; the pool must stay exact.
-    if (t.state === 'rejected') assert.equal((t.reason as { code?: string }).code, 'ERR_POOL_NOT_ACQUIRED');
+    if (t.state === 'rejected')
+      assert.equal((t.reason as { code?: string }).code, 'ERR_POOL_NOT_ACQUIRED');
     else assert.equal(fulfilled(t), 'done');
     assert.deepEqual(disposeReasons(log), [[1, 'discarded']]);
     assertSizes(pool, 0, [['a', 0, 0, 0]]);

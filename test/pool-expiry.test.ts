@@ -1,8 +1,17 @@
 // SPEC rule 10 (expiry), with and without the background collector, and disposeBatchSize.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { installClock, settle, track, fulfilled, makePool, disposeReasons, assertSizes } from './helpers/pool.ts';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  disposeReasons,
+  fulfilled,
+  installClock,
+  makePool,
+  settle,
+  track,
+} from './helpers/pool.ts';
 
 for (const backgroundCollector of [true, false]) {
   describe(`expiry (rule 10), backgroundCollector: ${backgroundCollector}`, () => {
@@ -15,7 +24,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('an extra connection expires at lastReleased + idleTimeout and is never handed out after', async () => {
-      const { pool, mock, log } = makePool({ minIdle: 0, maxSize: 1, idleTimeout: 1000, maxLifetime: 100_000, backgroundCollector });
+      const { pool, mock, log } = makePool({
+        minIdle: 0,
+        maxSize: 1,
+        idleTimeout: 1000,
+        maxLifetime: 100_000,
+        backgroundCollector,
+      });
       const c1 = await pool.acquire('a');
       await clock.tickAsync(500);
       await pool.release(c1); // t=500: expires at 1500
@@ -33,12 +48,22 @@ for (const backgroundCollector of [true, false]) {
       assert.notEqual(c2, c1);
       assert.equal(c2.id, 2);
       assert.deepEqual(disposeReasons(log), [[1, 'idle']]);
-      assert.equal(mock.callsOf('checkAliveness').length, 0, 'the expired one was not even checked');
+      assert.equal(
+        mock.callsOf('checkAliveness').length,
+        0,
+        'the expired one was not even checked',
+      );
       assertSizes(pool, 1, [['a', 1, 1, 0]]);
     });
 
     it('a persistent connection expires only at created + maxLifetime', async () => {
-      const { pool, log } = makePool({ minIdle: 1, maxSize: 1, idleTimeout: 1000, maxLifetime: 5000, backgroundCollector });
+      const { pool, log } = makePool({
+        minIdle: 1,
+        maxSize: 1,
+        idleTimeout: 1000,
+        maxLifetime: 5000,
+        backgroundCollector,
+      });
       const c1 = await pool.acquire('a'); // created t=0
       await clock.tickAsync(100);
       await pool.release(c1);
@@ -60,7 +85,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('an extra connection expires at created + maxLifetime when that comes before idleTimeout', async () => {
-      const { pool, log } = makePool({ minIdle: 0, maxSize: 1, idleTimeout: 3000, maxLifetime: 5000, backgroundCollector });
+      const { pool, log } = makePool({
+        minIdle: 0,
+        maxSize: 1,
+        idleTimeout: 3000,
+        maxLifetime: 5000,
+        backgroundCollector,
+      });
       const c1 = await pool.acquire('a'); // created t=0
       await clock.tickAsync(4000);
       await pool.release(c1); // idle expiry 7000, lifetime 5000
@@ -74,7 +105,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('acquired connections are never disposed by expiry; one released past its lifetime is disposed at release', async () => {
-      const { pool, mock, log } = makePool({ minIdle: 1, maxSize: 2, idleTimeout: 1000, maxLifetime: 5000, backgroundCollector });
+      const { pool, mock, log } = makePool({
+        minIdle: 1,
+        maxSize: 2,
+        idleTimeout: 1000,
+        maxLifetime: 5000,
+        backgroundCollector,
+      });
       const c1 = await pool.acquire('a');
       await clock.tickAsync(20_000);
       assertSizes(pool, 1, [['a', 1, 1, 0]]);
@@ -86,7 +123,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('idleTimeout 0 disposes extras at release and keeps persistent ones', async () => {
-      const { pool, log } = makePool({ minIdle: 1, maxSize: 2, idleTimeout: 0, maxLifetime: 5000, backgroundCollector });
+      const { pool, log } = makePool({
+        minIdle: 1,
+        maxSize: 2,
+        idleTimeout: 0,
+        maxLifetime: 5000,
+        backgroundCollector,
+      });
       const c1 = await pool.acquire('a');
       const c2 = await pool.acquire('a');
       await pool.release(c1); // extra (c2 held): disposed at once
@@ -100,7 +143,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('a connection past its lifetime is not handed to a waiter either', async () => {
-      const { pool, log } = makePool({ minIdle: 0, maxSize: 1, idleTimeout: 1000, maxLifetime: 5000, backgroundCollector });
+      const { pool, log } = makePool({
+        minIdle: 0,
+        maxSize: 1,
+        idleTimeout: 1000,
+        maxLifetime: 5000,
+        backgroundCollector,
+      });
       const c1 = await pool.acquire('a');
       const waiter = track(pool.acquire('a', { timeout: Infinity }));
       await clock.tickAsync(6000);
@@ -124,7 +173,12 @@ describe('background collector', () => {
   });
 
   it('disposes across endpoints in deadline order with a single timer', async () => {
-    const { pool, log } = makePool({ minIdle: 0, maxSize: 3, idleTimeout: 1000, maxLifetime: 100_000 });
+    const { pool, log } = makePool({
+      minIdle: 0,
+      maxSize: 3,
+      idleTimeout: 1000,
+      maxLifetime: 100_000,
+    });
     const a = [await pool.acquire('a'), await pool.acquire('a')];
     const b = [await pool.acquire('b'), await pool.acquire('b')];
     await pool.release(b[1]!); // t=0 -> 1000
@@ -134,7 +188,11 @@ describe('background collector', () => {
     await pool.release(b[0]!); // t=200 -> 1200
     await clock.tickAsync(100);
     await pool.release(a[1]!); // t=300 -> 1300
-    assert.equal(clock.countTimers(), 1, 'one timer for the earliest deadline, not one per connection');
+    assert.equal(
+      clock.countTimers(),
+      1,
+      'one timer for the earliest deadline, not one per connection',
+    );
     await clock.tickAsync(700); // t=1000
     assert.deepEqual(disposeReasons(log), [[4, 'idle']]);
     await clock.tickAsync(300);
@@ -152,7 +210,12 @@ describe('background collector', () => {
   });
 
   it('reuse moves the deadline: a connection released again expires from its new release time', async () => {
-    const { pool, log } = makePool({ minIdle: 0, maxSize: 1, idleTimeout: 1000, maxLifetime: 100_000 });
+    const { pool, log } = makePool({
+      minIdle: 0,
+      maxSize: 1,
+      idleTimeout: 1000,
+      maxLifetime: 100_000,
+    });
     const c1 = await pool.acquire('a');
     await pool.release(c1);
     await clock.tickAsync(800);
@@ -234,7 +297,9 @@ describe('without the background collector: disposal during release (rule 10)', 
       assert.equal(pool.size, n);
       await pool.release(conns[n - 2]!);
       assert.equal(mock.disposed.length, Math.min(expected, due));
-      assertSizes(pool, n - Math.min(expected, due), [['a', n - Math.min(expected, due), 1, n - Math.min(expected, due) - 1]]);
+      assertSizes(pool, n - Math.min(expected, due), [
+        ['a', n - Math.min(expected, due), 1, n - Math.min(expected, due) - 1],
+      ]);
     });
   }
 });

@@ -1,23 +1,24 @@
 // SPEC rule 9 (hook errors), the core events, decisions 1 (sizes during hooks and disposal),
 // 2 (when release/discard resolve), 11 (discard) and 13 (listeners).
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConnectionPool } from '../src/index.ts';
-import { MockConnectionManager, deferred } from '../src/testing/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
+import { deferred, MockConnectionManager } from '../src/testing/index.ts';
+import type { Clock } from './helpers/pool.ts';
 import {
+  assertSizes,
+  disposeReasons,
+  eventsOf,
+  fulfilled,
   installClock,
+  makePool,
+  pending,
+  rejected,
   settle,
   track,
-  fulfilled,
-  rejected,
-  pending,
-  makePool,
-  eventsOf,
-  disposeReasons,
-  assertSizes,
 } from './helpers/pool.ts';
-import type { Clock } from './helpers/pool.ts';
 
 describe('hook errors (rule 9)', () => {
   let clock: Clock;
@@ -121,13 +122,20 @@ describe('hook errors (rule 9)', () => {
       const d = track(pool.discard(c1));
       await settle(clock);
       assert.equal(fulfilled(d), undefined);
-      assert.deepEqual(eventsOf(log, 'disposeError'), [{ endpoint: 'a', connection: c1, error: err }]);
+      assert.deepEqual(eventsOf(log, 'disposeError'), [
+        { endpoint: 'a', connection: c1, error: err },
+      ]);
       assertSizes(pool, 0, [['a', 0, 0, 0]]);
       assert.equal((await pool.acquire('a')).id, 2);
     });
 
     it(`dispose ${how} at expiry and at release: nothing rejects`, async () => {
-      const { pool, mock, log } = makePool({ minIdle: 0, maxSize: 2, idleTimeout: 1000, maxLifetime: 5000 });
+      const { pool, mock, log } = makePool({
+        minIdle: 0,
+        maxSize: 2,
+        idleTimeout: 1000,
+        maxLifetime: 5000,
+      });
       const c1 = await pool.acquire('a');
       const c2 = await pool.acquire('a');
       await pool.release(c1);
@@ -250,7 +258,12 @@ describe('sizes during hooks and disposal (decision 1), when release/discard res
   });
 
   it('a release past maxLifetime disposes at release and resolves after dispose settled', async () => {
-    const { pool, mock, log } = makePool({ minIdle: 1, maxSize: 1, maxLifetime: 1000, idleTimeout: 500 });
+    const { pool, mock, log } = makePool({
+      minIdle: 1,
+      maxSize: 1,
+      maxLifetime: 1000,
+      idleTimeout: 500,
+    });
     const c1 = await pool.acquire('a');
     await clock.tickAsync(1000);
     assertSizes(pool, 1, [['a', 1, 1, 0]], 'acquired connections are never disposed by expiry');
@@ -297,7 +310,10 @@ describe('discard (decision 11) and events', () => {
     const c2 = await pool.acquire('a');
     await pool.discard(c2);
     const simplified = log.map(({ event, payload }) => {
-      const { connection, ...rest } = payload as { connection?: MockConnection; [k: string]: unknown };
+      const { connection, ...rest } = payload as {
+        connection?: MockConnection;
+        [k: string]: unknown;
+      };
       delete rest['cause'];
       return [event, connection?.id, rest];
     });
@@ -315,11 +331,24 @@ describe('discard (decision 11) and events', () => {
 
   it('listeners that throw are swallowed; on/off return the pool and off removes', async () => {
     const mock = new MockConnectionManager();
-    const pool = new ConnectionPool<string, MockConnection>(mock, { minIdle: 0, maxSize: 1, idleTimeout: 0 });
+    const pool = new ConnectionPool<string, MockConnection>(mock, {
+      minIdle: 0,
+      maxSize: 1,
+      idleTimeout: 0,
+    });
     const boom = (): never => {
       throw new Error('listener broke');
     };
-    for (const event of ['create', 'createError', 'acquire', 'release', 'dispose', 'disposeError', 'dead', 'timeout'] as const) {
+    for (const event of [
+      'create',
+      'createError',
+      'acquire',
+      'release',
+      'dispose',
+      'disposeError',
+      'dead',
+      'timeout',
+    ] as const) {
       assert.equal(pool.on(event, boom), pool);
     }
     let count = 0;
@@ -356,6 +385,10 @@ describe('discard (decision 11) and events', () => {
     mock.once('dispose', { error: new Error('y') });
     await pool.discard(c2);
     assert.equal(pool.size, 0);
-    assert.deepEqual(mock.disposed.map((c) => c.id), [2, 3], 'id 1 was the failed create');
+    assert.deepEqual(
+      mock.disposed.map((c) => c.id),
+      [2, 3],
+      'id 1 was the failed create',
+    );
   });
 });

@@ -1,19 +1,22 @@
 // SPEC rule 2 (idle classes: persistent / extra, reuse order) and decision 5.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
-import {
-  installClock,
-  settle,
-  track,
-  rejected,
-  pending,
-  makePool,
-  sizes,
-  ids,
-  disposeReasons,
-} from './helpers/pool.ts';
-import type { Clock } from './helpers/pool.ts';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ConnectionPool } from '../src/index.ts';
+import type { MockConnection } from '../src/testing/index.ts';
 import { deferred } from '../src/testing/index.ts';
+import type { Clock, Recorded } from './helpers/pool.ts';
+import {
+  disposeReasons,
+  ids,
+  installClock,
+  makePool,
+  pending,
+  rejected,
+  settle,
+  sizes,
+  track,
+} from './helpers/pool.ts';
 
 for (const backgroundCollector of [true, false]) {
   describe(`idle classes and reuse order (rule 2), backgroundCollector: ${backgroundCollector}`, () => {
@@ -27,7 +30,12 @@ for (const backgroundCollector of [true, false]) {
 
     it('persistent ones are preferred and reused oldest-first, extras newest-first', async () => {
       const { pool, mock } = makePool({ minIdle: 2, maxSize: 5, backgroundCollector });
-      const c = [await pool.acquire('a'), await pool.acquire('a'), await pool.acquire('a'), await pool.acquire('a')];
+      const c = [
+        await pool.acquire('a'),
+        await pool.acquire('a'),
+        await pool.acquire('a'),
+        await pool.acquire('a'),
+      ];
       assert.deepEqual(ids(c), [1, 2, 3, 4]);
       // c1: 0 persistent + 3 acquired >= 2 -> extra; c2: 0 + 2 -> extra; c3: 0 + 1 -> persistent; c4: 1 + 0 -> persistent
       for (const conn of c) {
@@ -35,7 +43,12 @@ for (const backgroundCollector of [true, false]) {
         await clock.tickAsync(1);
       }
       assert.deepEqual(sizes(pool, 'a'), { all: 4, acquired: 0, idle: 4 });
-      const got = [await pool.acquire('a'), await pool.acquire('a'), await pool.acquire('a'), await pool.acquire('a')];
+      const got = [
+        await pool.acquire('a'),
+        await pool.acquire('a'),
+        await pool.acquire('a'),
+        await pool.acquire('a'),
+      ];
       assert.deepEqual(ids(got), [3, 4, 2, 1]);
       assert.deepEqual(ids(mock.callsOf('checkAliveness').map((x) => x.connection)), [3, 4, 2, 1]);
       assert.equal(mock.created.length, 4);
@@ -77,7 +90,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('acquired connections count toward minIdle: a release while others are held is extra', async () => {
-      const { pool, log } = makePool({ minIdle: 1, maxSize: 5, idleTimeout: 1000, maxLifetime: 100_000, backgroundCollector });
+      const { pool, log } = makePool({
+        minIdle: 1,
+        maxSize: 5,
+        idleTimeout: 1000,
+        maxLifetime: 100_000,
+        backgroundCollector,
+      });
       const a = await pool.acquire('a');
       const b = await pool.acquire('a');
       await pool.release(a); // 0 persistent + 1 acquired (b) >= 1: extra
@@ -97,7 +116,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('the class is decided when a connection becomes idle and never changes while idle', async () => {
-      const { pool, log } = makePool({ minIdle: 1, maxSize: 5, idleTimeout: 1000, maxLifetime: 100_000, backgroundCollector });
+      const { pool, log } = makePool({
+        minIdle: 1,
+        maxSize: 5,
+        idleTimeout: 1000,
+        maxLifetime: 100_000,
+        backgroundCollector,
+      });
       const a = await pool.acquire('a');
       const b = await pool.acquire('a');
       await pool.release(a); // extra (b held)
@@ -123,7 +148,13 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('a persistent connection outlives idleTimeout many times over', async () => {
-      const { pool, mock, log } = makePool({ minIdle: 1, maxSize: 5, idleTimeout: 1000, maxLifetime: 100_000, backgroundCollector });
+      const { pool, mock, log } = makePool({
+        minIdle: 1,
+        maxSize: 5,
+        idleTimeout: 1000,
+        maxLifetime: 100_000,
+        backgroundCollector,
+      });
       const a = await pool.acquire('a');
       await pool.release(a);
       await clock.tickAsync(50_000);
@@ -143,12 +174,18 @@ for (const backgroundCollector of [true, false]) {
       clock.uninstall();
     });
 
-    const opts = { minIdle: 0, maxSize: 1, idleTimeout: 1000, maxLifetime: 100_000, backgroundCollector };
+    const opts = {
+      minIdle: 0,
+      maxSize: 1,
+      idleTimeout: 1000,
+      maxLifetime: 100_000,
+      backgroundCollector,
+    };
 
     /** After the failed reuse at t=600 the connection must expire at t=1000, not 1600. */
     async function expectExpiryAt1000(
-      pool: ReturnType<typeof makePool>['pool'],
-      log: ReturnType<typeof makePool>['log'],
+      pool: ConnectionPool<string, MockConnection>,
+      log: Recorded[],
       a: { id: number },
     ): Promise<void> {
       assert.deepEqual(sizes(pool, 'a'), { all: 1, acquired: 0, idle: 1 });
@@ -161,7 +198,11 @@ for (const backgroundCollector of [true, false]) {
       } else {
         const got = await pool.acquire('a');
         assert.notEqual(got, a);
-        assert.deepEqual(disposeReasons(log), [[a.id, 'idle']], 'maxSize 1: the due one must go to make room');
+        assert.deepEqual(
+          disposeReasons(log),
+          [[a.id, 'idle']],
+          'maxSize 1: the due one must go to make room',
+        );
         assert.equal(pool.size, 1);
       }
     }
@@ -203,7 +244,11 @@ for (const backgroundCollector of [true, false]) {
       const t = track(pool.acquire('a', { signal: ac.signal }));
       await settle(clock);
       pending(t);
-      assert.deepEqual(sizes(pool, 'a'), { all: 1, acquired: 1, idle: 0 }, 'being checked counts as acquired');
+      assert.deepEqual(
+        sizes(pool, 'a'),
+        { all: 1, acquired: 1, idle: 0 },
+        'being checked counts as acquired',
+      );
       ac.abort();
       await settle(clock);
       assert.equal(rejected(t), ac.signal.reason);

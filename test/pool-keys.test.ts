@@ -1,11 +1,12 @@
 // SPEC rule 1 (endpoint keys) and decision 8.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConnectionPool } from '../src/index.ts';
-import { MockConnectionManager } from '../src/testing/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import { installClock, settle, call, rejected, makePool, sizes } from './helpers/pool.ts';
+import { MockConnectionManager } from '../src/testing/index.ts';
 import type { Clock } from './helpers/pool.ts';
+import { call, installClock, makePool, rejected, settle, sizes } from './helpers/pool.ts';
 
 describe('endpoint keys (rule 1)', () => {
   let clock: Clock;
@@ -92,7 +93,13 @@ describe('endpoint keys (rule 1)', () => {
   });
 
   for (const [name, make] of [
-    ['a class instance', () => new (class Endpoint { host = 'a'; })()],
+    [
+      'a class instance',
+      () =>
+        new (class Endpoint {
+          host = 'a';
+        })(),
+    ],
     ['a Map', () => new Map([['host', 'a']])],
     ['a Date', () => new Date(0)],
     ['a function', () => () => 'a'],
@@ -155,7 +162,10 @@ describe('endpoint keys (rule 1)', () => {
 
   it('endpointKey may return numbers; 1 and "1" from endpointKey are different keys', async () => {
     const mock = new MockConnectionManager<{ id: number | string }>();
-    const pool = new ConnectionPool<{ id: number | string }, MockConnection<{ id: number | string }>>(mock, {
+    const pool = new ConnectionPool<
+      { id: number | string },
+      MockConnection<{ id: number | string }>
+    >(mock, {
       minIdle: 1,
       maxSize: 5,
       endpointKey: (e) => e.id,

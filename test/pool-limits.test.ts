@@ -1,22 +1,23 @@
 // SPEC rule 3 (limits at every instant) and rule 4 (eviction across endpoints, total-capacity waiters).
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { deferred } from '../src/testing/index.ts';
-import {
-  installClock,
-  settle,
-  track,
-  fulfilled,
-  rejected,
-  pending,
-  makePool,
-  sizes,
-  ids,
-  disposeReasons,
-  watchLimits,
-  assertSizes,
-} from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  disposeReasons,
+  fulfilled,
+  ids,
+  installClock,
+  makePool,
+  pending,
+  rejected,
+  settle,
+  sizes,
+  track,
+  watchLimits,
+} from './helpers/pool.ts';
 
 describe('limits (rule 3)', () => {
   let clock: Clock;
@@ -119,7 +120,14 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('evicts extra before persistent, and within a class the one that expires first', async () => {
-      const opts = { minIdle: 1, maxSize: 3, totalMaxSize: 3, idleTimeout: 10_000, maxLifetime: 100_000, backgroundCollector };
+      const opts = {
+        minIdle: 1,
+        maxSize: 3,
+        totalMaxSize: 3,
+        idleTimeout: 10_000,
+        maxLifetime: 100_000,
+        backgroundCollector,
+      };
       const { pool, mock, log } = makePool(opts);
       const violations = watchLimits(pool, mock, ['a', 'b', 'c'], opts);
       const a1 = await pool.acquire('a'); // created t=0
@@ -161,7 +169,14 @@ for (const backgroundCollector of [true, false]) {
     });
 
     it('within extras evicts the earliest expiry (min of idle and lifetime), not the least recently used', async () => {
-      const opts = { minIdle: 0, maxSize: 2, totalMaxSize: 2, idleTimeout: 10_000, maxLifetime: 12_000, backgroundCollector };
+      const opts = {
+        minIdle: 0,
+        maxSize: 2,
+        totalMaxSize: 2,
+        idleTimeout: 10_000,
+        maxLifetime: 12_000,
+        backgroundCollector,
+      };
       const { pool, log } = makePool(opts);
       const x = await pool.acquire('x'); // created t=0
       await clock.tickAsync(100);
@@ -297,7 +312,11 @@ for (const backgroundCollector of [true, false]) {
       assert.equal(fulfilled(ta), a1);
       pending(tc);
       assert.deepEqual(disposeReasons(log), []);
-      assert.equal(mock.callsOf('checkAliveness').length, 0, 'a handed-over connection is not checked');
+      assert.equal(
+        mock.callsOf('checkAliveness').length,
+        0,
+        'a handed-over connection is not checked',
+      );
       await pool.release(b1);
       await settle(clock);
       const c1 = fulfilled(tc);

@@ -1,13 +1,27 @@
 // SPEC rule 11 (misuse): release/discard of a connection not currently acquired from this pool.
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { ConnectionNotAcquiredError, ConnectionPoolError, ConnectionPool } from '../src/index.ts';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { ConnectionNotAcquiredError, ConnectionPool, ConnectionPoolError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import { installClock, settle, call, track, fulfilled, rejected, makePool, assertSizes, eventsOf } from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  call,
+  eventsOf,
+  fulfilled,
+  installClock,
+  makePool,
+  rejected,
+  settle,
+  track,
+} from './helpers/pool.ts';
 
 function assertNotAcquired(err: unknown): void {
-  assert.ok(err instanceof ConnectionNotAcquiredError, `expected ConnectionNotAcquiredError, got ${String(err)}`);
+  assert.ok(
+    err instanceof ConnectionNotAcquiredError,
+    `expected ConnectionNotAcquiredError, got ${String(err)}`,
+  );
   assert.ok(err instanceof ConnectionPoolError);
   assert.equal(err.code, 'ERR_POOL_NOT_ACQUIRED');
 }
@@ -76,7 +90,13 @@ describe('misuse (rule 11)', () => {
     const other = new ConnectionPool<string, MockConnection>(mock, { minIdle: 0 });
     const o1 = await other.acquire('a');
     const lookalike: MockConnection = { ...c1 };
-    for (const bad of [{} as MockConnection, lookalike, o1, null as unknown as MockConnection, undefined as unknown as MockConnection]) {
+    for (const bad of [
+      {} as MockConnection,
+      lookalike,
+      o1,
+      null as unknown as MockConnection,
+      undefined as unknown as MockConnection,
+    ]) {
       const r = call(() => pool.release(bad));
       const d = call(() => pool.discard(bad));
       await settle(clock);

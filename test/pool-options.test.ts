@@ -1,28 +1,46 @@
 // SPEC section 3 (options, validation) and decision 9.
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { ConnectionPool } from '../src/index.ts';
+import { describe, it } from 'node:test';
 import type { PoolOptions } from '../src/index.ts';
-import { MockConnectionManager } from '../src/testing/index.ts';
+import { ConnectionPool } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
+import { MockConnectionManager } from '../src/testing/index.ts';
 import { call, rejected, settle } from './helpers/pool.ts';
 
 function make(options?: unknown): ConnectionPool<string, MockConnection> {
-  return new ConnectionPool<string, MockConnection>(new MockConnectionManager(), options as PoolOptions<string>);
+  return new ConnectionPool<string, MockConnection>(
+    new MockConnectionManager(),
+    options as PoolOptions<string>,
+  );
 }
 
-function expectError(options: unknown, kind: typeof TypeError | typeof RangeError, ...mentions: string[]): void {
+function expectError(
+  options: unknown,
+  kind: typeof TypeError | typeof RangeError,
+  ...mentions: string[]
+): void {
   let thrown: unknown;
   try {
     make(options);
   } catch (error) {
     thrown = error;
   }
-  assert.ok(thrown !== undefined, `expected ${kind.name} for ${Object.keys(Object(options)).join(', ')}`);
+  assert.ok(
+    thrown !== undefined,
+    `expected ${kind.name} for ${Object.keys(Object(options)).join(', ')}`,
+  );
   assert.ok(thrown instanceof kind, `expected ${kind.name}, got ${String(thrown)}`);
-  assert.equal((thrown as Error).constructor, kind, `exactly ${kind.name}, got ${(thrown as Error).constructor.name}`);
+  assert.equal(
+    (thrown as Error).constructor,
+    kind,
+    `exactly ${kind.name}, got ${(thrown as Error).constructor.name}`,
+  );
   for (const m of mentions) {
-    assert.ok((thrown as Error).message.includes(m), `message should name ${JSON.stringify(m)}: ${(thrown as Error).message}`);
+    assert.ok(
+      (thrown as Error).message.includes(m),
+      `message should name ${JSON.stringify(m)}: ${(thrown as Error).message}`,
+    );
   }
 }
 
@@ -105,7 +123,14 @@ describe('options (section 3, decision 9)', () => {
     ['endpointKey', 5],
   ] as const) {
     it(`${option}: ${typeof value === 'bigint' ? '10n' : JSON.stringify(value)} is a TypeError naming the option and the value`, () => {
-      const shown = typeof value === 'string' ? value : typeof value === 'bigint' ? '10' : value === null ? 'null' : undefined;
+      const shown =
+        typeof value === 'string'
+          ? value
+          : typeof value === 'bigint'
+            ? '10'
+            : value === null
+              ? 'null'
+              : undefined;
       expectError({ [option]: value }, TypeError, option, ...(shown !== undefined ? [shown] : []));
     });
   }
@@ -152,7 +177,13 @@ describe('options (section 3, decision 9)', () => {
   });
 
   it('idleTimeout > maxLifetime is a RangeError', () => {
-    expectError({ idleTimeout: 2000, maxLifetime: 1000 }, RangeError, 'idleTimeout', '2000', 'maxLifetime');
+    expectError(
+      { idleTimeout: 2000, maxLifetime: 1000 },
+      RangeError,
+      'idleTimeout',
+      '2000',
+      'maxLifetime',
+    );
   });
 
   it('options that are not an object are a TypeError', () => {

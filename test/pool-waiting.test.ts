@@ -1,22 +1,23 @@
 // SPEC rule 5 (fair waiting) and decisions 3 (handover is not checked, onAcquire always) and 4
 // (creates are not tied to one acquirer).
-import { describe, it, beforeEach, afterEach } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { deferred } from '../src/testing/index.ts';
-import {
-  installClock,
-  settle,
-  track,
-  fulfilled,
-  rejected,
-  pending,
-  makePool,
-  sizes,
-  ids,
-  eventsOf,
-  assertSizes,
-} from './helpers/pool.ts';
 import type { Clock } from './helpers/pool.ts';
+import {
+  assertSizes,
+  eventsOf,
+  fulfilled,
+  ids,
+  installClock,
+  makePool,
+  pending,
+  rejected,
+  settle,
+  sizes,
+  track,
+} from './helpers/pool.ts';
 
 describe('fair waiting (rule 5)', () => {
   let clock: Clock;
@@ -33,7 +34,10 @@ describe('fair waiting (rule 5)', () => {
     const order: string[] = [];
     const waiters = ['w1', 'w2', 'w3'].map((name) => {
       const t = track(pool.acquire('a'));
-      t.promise.then(() => order.push(name), () => order.push(`${name} rejected`));
+      t.promise.then(
+        () => order.push(name),
+        () => order.push(`${name} rejected`),
+      );
       return t;
     });
     await clock.tickAsync(10);
@@ -46,7 +50,11 @@ describe('fair waiting (rule 5)', () => {
       assert.deepEqual(order, ['w1', 'w2', 'w3'].slice(0, i + 1));
     }
     assert.equal(mock.created.length, 1);
-    assert.equal(mock.callsOf('checkAliveness').length, 0, 'handed-over connections are not checked (decision 3)');
+    assert.equal(
+      mock.callsOf('checkAliveness').length,
+      0,
+      'handed-over connections are not checked (decision 3)',
+    );
     assert.equal(mock.callsOf('onAcquire').length, 4, 'onAcquire for every acquire (decision 3)');
     assert.equal(mock.callsOf('onRelease').length, 3);
     assert.deepEqual(sizes(pool, 'a'), { all: 1, acquired: 1, idle: 0 });
@@ -62,7 +70,11 @@ describe('fair waiting (rule 5)', () => {
     const rel = track(pool.release(c1));
     await settle(clock);
     pending(waiter);
-    assert.deepEqual(sizes(pool, 'a'), { all: 1, acquired: 1, idle: 0 }, 'in onAcquire counts as acquired');
+    assert.deepEqual(
+      sizes(pool, 'a'),
+      { all: 1, acquired: 1, idle: 0 },
+      'in onAcquire counts as acquired',
+    );
     gate.resolve();
     await settle(clock);
     assert.equal(fulfilled(waiter), c1);

@@ -5,7 +5,7 @@
  * import { MockConnectionManager } from 'generic-connection-pool/testing';
  * const mock = new MockConnectionManager();
  */
-export { MockConnectionManager, deferred } from './mock-connection-manager.ts';
+
 export type {
   Deferred,
   MockAbort,
@@ -15,3 +15,4 @@ export type {
   MockConnectionManagerOptions,
   MockHook,
 } from './mock-connection-manager.ts';
+export { deferred, MockConnectionManager } from './mock-connection-manager.ts';

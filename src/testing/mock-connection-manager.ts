@@ -248,7 +248,10 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
    * @example
    * const conn = await mock.create('db', { signal: new AbortController().signal });
    */
-  create(endpoint: E, context?: { signal: AbortSignal }): MockConnection<E> | Promise<MockConnection<E>> {
+  create(
+    endpoint: E,
+    context?: { signal: AbortSignal },
+  ): MockConnection<E> | Promise<MockConnection<E>> {
     const connection: MockConnection<E> = { id: ++this.#nextId, endpoint, alive: true };
     return this.#run({ hook: 'create', endpoint }, context?.signal, () => {
       this.created.push(connection);
@@ -262,7 +265,11 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
    * @example
    * await mock.dispose('db', conn, { signal: new AbortController().signal });
    */
-  dispose(endpoint: E, connection: MockConnection<E>, context?: { signal: AbortSignal }): void | Promise<void> {
+  dispose(
+    endpoint: E,
+    connection: MockConnection<E>,
+    context?: { signal: AbortSignal },
+  ): void | Promise<void> {
     this.disposed.push(connection);
     connection.alive = false;
     return this.#run({ hook: 'dispose', endpoint, connection }, context?.signal, () => undefined);
@@ -318,7 +325,11 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
    * assert.equal(mock.callsOf('onConnectionDead').length, 1);
    */
   onConnectionDead(endpoint: E, connection: MockConnection<E>): void | Promise<void> {
-    return this.#run({ hook: 'onConnectionDead', endpoint, connection }, undefined, () => undefined);
+    return this.#run(
+      { hook: 'onConnectionDead', endpoint, connection },
+      undefined,
+      () => undefined,
+    );
   }
 
   #take(hook: MockHook): MockBehaviour {
@@ -360,7 +371,7 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
       const delay = behaviour.delay ?? 0;
       if (delay > 0) await sleep(delay, signal);
       if (behaviour.gate !== undefined) await untilAborted(behaviour.gate, signal);
-      if (signal?.aborted === true) throw signal.reason;
+      if (isAborted(signal)) throw signal.reason;
       if (behaviour.error !== undefined) throw behaviour.error;
       return succeed();
     } catch (error) {
@@ -372,6 +383,11 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
       this.#active.set(call.hook, this.#active.get(call.hook)! - 1);
     }
   }
+}
+
+/** A function, so that TypeScript does not narrow `aborted` across awaits. */
+function isAborted(signal: AbortSignal | undefined): signal is AbortSignal {
+  return signal?.aborted === true;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -61,7 +61,11 @@ export function call<T>(fn: () => Promise<T>): Tracked<T> {
 }
 
 export function fulfilled<T>(t: Tracked<T>): T {
-  assert.equal(t.state, 'fulfilled', `expected fulfilled, got ${t.state} ${t.state === 'rejected' ? String(t.reason) : ''}`);
+  assert.equal(
+    t.state,
+    'fulfilled',
+    `expected fulfilled, got ${t.state} ${t.state === 'rejected' ? String(t.reason) : ''}`,
+  );
   return t.value as T;
 }
 
@@ -71,6 +75,9 @@ export function rejected(t: Tracked<unknown>): unknown {
 }
 
 export function pending(t: Tracked<unknown>): void {
-  assert.equal(t.state, 'pending', `expected pending, got ${t.state} ${t.state === 'rejected' ? String(t.reason) : ''}`);
+  assert.equal(
+    t.state,
+    'pending',
+    `expected pending, got ${t.state} ${t.state === 'rejected' ? String(t.reason) : ''}`,
+  );
 }
-

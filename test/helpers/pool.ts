@@ -3,12 +3,12 @@
  * Portable: imports only `node:assert/strict` and project files.
  */
 import assert from 'node:assert/strict';
-import { ConnectionPool } from '../../src/index.ts';
 import type { PoolOptions } from '../../src/index.ts';
-import { MockConnectionManager } from '../../src/testing/index.ts';
+import { ConnectionPool } from '../../src/index.ts';
 import type { MockConnection } from '../../src/testing/index.ts';
-import { track, settle, fulfilled } from './async.ts';
+import { MockConnectionManager } from '../../src/testing/index.ts';
 import type { Clock } from './async.ts';
+import { fulfilled, settle, track } from './async.ts';
 
 export * from './async.ts';
 
@@ -19,7 +19,7 @@ export interface Sizes {
 }
 
 /** `getEndpointPoolSize(ep)`, `(ep, true)`, `(ep, false)` in one object for `deepEqual`. */
-export function sizes<E>(pool: ConnectionPool<E, unknown>, endpoint: E): Sizes {
+export function sizes<E>(pool: ConnectionPool<E, any>, endpoint: E): Sizes {
   return {
     all: pool.getEndpointPoolSize(endpoint),
     acquired: pool.getEndpointPoolSize(endpoint, true),
@@ -28,19 +28,25 @@ export function sizes<E>(pool: ConnectionPool<E, unknown>, endpoint: E): Sizes {
 }
 
 export function assertSizes<E>(
-  pool: ConnectionPool<E, unknown>,
+  pool: ConnectionPool<E, any>,
   total: number,
   perEndpoint: ReadonlyArray<readonly [E, number, number, number]>,
   message?: string,
 ): void {
   assert.equal(pool.size, total, `${message ?? ''} pool.size`);
   for (const [endpoint, all, acquired, idle] of perEndpoint) {
-    assert.deepEqual(sizes(pool, endpoint), { all, acquired, idle }, `${message ?? ''} sizes of ${String(endpoint)}`);
+    assert.deepEqual(
+      sizes(pool, endpoint),
+      { all, acquired, idle },
+      `${message ?? ''} sizes of ${String(endpoint)}`,
+    );
   }
 }
 
 /** Ids of connections, for readable order assertions. */
-export function ids(list: ReadonlyArray<MockConnection<unknown> | undefined>): Array<number | undefined> {
+export function ids(
+  list: ReadonlyArray<MockConnection<unknown> | undefined>,
+): Array<number | undefined> {
   return list.map((c) => c?.id);
 }
 
@@ -56,7 +62,16 @@ export interface Recorded {
   payload: Record<string, unknown>;
 }
 
-const EVENTS = ['create', 'createError', 'acquire', 'release', 'dispose', 'disposeError', 'dead', 'timeout'] as const;
+const EVENTS = [
+  'create',
+  'createError',
+  'acquire',
+  'release',
+  'dispose',
+  'disposeError',
+  'dead',
+  'timeout',
+] as const;
 
 /** Records every core event of `pool`, in order. */
 export function recordEvents(pool: ConnectionPool<any, any>): Recorded[] {
@@ -75,7 +90,10 @@ export function eventsOf(log: Recorded[], event: string): Array<Record<string, u
 
 /** Dispose reasons in order, as `[connectionId, reason]`. */
 export function disposeReasons(log: Recorded[]): Array<[number, unknown]> {
-  return eventsOf(log, 'dispose').map((p) => [(p['connection'] as MockConnection<unknown>).id, p['reason']]);
+  return eventsOf(log, 'dispose').map((p) => [
+    (p['connection'] as MockConnection<unknown>).id,
+    p['reason'],
+  ]);
 }
 
 export function makePool<E = string>(
@@ -115,21 +133,33 @@ export function watchLimits<E>(
   const violations: string[] = [];
   const check = (where: string): void => {
     const size = pool.size;
-    if (size > limits.totalMaxSize) violations.push(`${where}: size ${size} > ${limits.totalMaxSize}`);
+    if (size > limits.totalMaxSize)
+      violations.push(`${where}: size ${size} > ${limits.totalMaxSize}`);
     let sum = 0;
     for (const endpoint of endpoints) {
       const all = pool.getEndpointPoolSize(endpoint);
       const acquired = pool.getEndpointPoolSize(endpoint, true);
       const idle = pool.getEndpointPoolSize(endpoint, false);
       sum += all;
-      if (all > limits.maxSize) violations.push(`${where}: ${String(endpoint)} holds ${all} > ${limits.maxSize}`);
-      if (acquired + idle > all) violations.push(`${where}: ${String(endpoint)} acquired ${acquired} + idle ${idle} > ${all}`);
+      if (all > limits.maxSize)
+        violations.push(`${where}: ${String(endpoint)} holds ${all} > ${limits.maxSize}`);
+      if (acquired + idle > all)
+        violations.push(
+          `${where}: ${String(endpoint)} acquired ${acquired} + idle ${idle} > ${all}`,
+        );
       if (acquired < 0 || idle < 0) violations.push(`${where}: negative size`);
     }
     if (sum !== size) violations.push(`${where}: endpoint sizes add up to ${sum}, size is ${size}`);
   };
   const m = mock as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const hook of ['create', 'dispose', 'checkAliveness', 'onAcquire', 'onRelease', 'onConnectionDead']) {
+  for (const hook of [
+    'create',
+    'dispose',
+    'checkAliveness',
+    'onAcquire',
+    'onRelease',
+    'onConnectionDead',
+  ]) {
     const original = m[hook]!.bind(mock);
     m[hook] = (...args: unknown[]) => {
       check(`${hook} call`);

@@ -1,9 +1,9 @@
-import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { MockConnectionManager, deferred } from '../../src/testing/index.ts';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MockConnection } from '../../src/testing/index.ts';
-import { installClock, track, fulfilled, rejected, pending } from '../helpers/async.ts';
+import { deferred, MockConnectionManager } from '../../src/testing/index.ts';
 import type { Clock } from '../helpers/async.ts';
+import { fulfilled, installClock, pending, rejected, track } from '../helpers/async.ts';
 
 const ctx = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
 
@@ -93,11 +93,17 @@ describe('MockConnectionManager', () => {
     const e1 = new Error('e1');
     const e2 = new Error('e2');
     const e3 = new Error('e3');
-    mock.set('create', { error: e3 }).once('create', { error: e1 }).once('create', { error: e2, sync: true });
+    mock
+      .set('create', { error: e3 })
+      .once('create', { error: e1 })
+      .once('create', { error: e2, sync: true });
     const p1 = mock.create('x', ctx());
     assert.ok(p1 instanceof Promise);
     await assert.rejects(p1 as Promise<unknown>, (e) => e === e1);
-    assert.throws(() => mock.create('x', ctx()), (e) => e === e2);
+    assert.throws(
+      () => mock.create('x', ctx()),
+      (e) => e === e2,
+    );
     await assert.rejects(Promise.resolve(mock.create('x', ctx())), (e) => e === e3);
     mock.reset();
     const ok = await mock.create('x', ctx());
@@ -149,7 +155,10 @@ describe('MockConnectionManager', () => {
     const ac1 = new AbortController();
     const reason1 = new Error('r1');
     ac1.abort(reason1);
-    await assert.rejects(Promise.resolve(mock.create('x', { signal: ac1.signal })), (e) => e === reason1);
+    await assert.rejects(
+      Promise.resolve(mock.create('x', { signal: ac1.signal })),
+      (e) => e === reason1,
+    );
     mock.set('create', { delay: 1000 });
     const ac2 = new AbortController();
     const t = track(Promise.resolve(mock.create('y', { signal: ac2.signal })));
