@@ -64,7 +64,11 @@ export class EventHub<E, C> {
     const index = list.indexOf(listener);
     if (index === -1) return;
     if (list.length === 1) this.#listeners.delete(event);
-    else this.#listeners.set(event, list.filter((_, i) => i !== index));
+    else
+      this.#listeners.set(
+        event,
+        list.filter((_, i) => i !== index),
+      );
   }
 
   /** Cheap test so callers build an event object only when someone listens. */

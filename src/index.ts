@@ -1,13 +1,13 @@
-export type { AcquireOptions, CloseOptions } from './pool.ts';
-export { ConnectionPool } from './pool.ts';
-export type { ConnectionManager, OperationContext } from './manager.ts';
-export { BaseConnectionManager } from './manager.ts';
-export type { Lease } from './lease.ts';
-export type { EndpointKeyFunction, PoolOptions } from './options.ts';
-export type { DisposeReason, PoolEventListener, PoolEvents } from './events.ts';
 export {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
   ConnectionPoolError,
   ConnectionPoolTimeoutError,
 } from './errors.ts';
+export type { DisposeReason, PoolEventListener, PoolEvents } from './events.ts';
+export type { Lease } from './lease.ts';
+export type { ConnectionManager, OperationContext } from './manager.ts';
+export { BaseConnectionManager } from './manager.ts';
+export type { EndpointKeyFunction, PoolOptions } from './options.ts';
+export type { AcquireOptions, CloseOptions } from './pool.ts';
+export { ConnectionPool } from './pool.ts';

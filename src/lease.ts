@@ -25,7 +25,6 @@ interface Returnable<C> {
   discard(connection: C, reason?: unknown): Promise<void>;
 }
 
-
 export class PoolLease<E, C> implements Lease<E, C> {
   readonly connection: C;
   readonly endpoint: E;
@@ -54,4 +53,3 @@ export class PoolLease<E, C> implements Lease<E, C> {
     return this.release();
   }
 }
-

@@ -30,7 +30,11 @@ export interface ConnectionManager<E, C> {
    * Called before an idle connection is reused (never for fresh ones or ones handed straight from
    * a release to a waiter). `false` makes the pool dispose it and try another.
    */
-  checkAliveness?(endpoint: E, connection: C, context: OperationContext): boolean | Promise<boolean>;
+  checkAliveness?(
+    endpoint: E,
+    connection: C,
+    context: OperationContext,
+  ): boolean | Promise<boolean>;
   /** Called on every successful acquire, just before the acquirer gets the connection. */
   onAcquire?(endpoint: E, connection: C): void | Promise<void>;
   /** Called on every release, before the connection goes back to idle or to a waiter. */
@@ -56,7 +60,11 @@ export abstract class BaseConnectionManager<E, C> implements ConnectionManager<E
   abstract dispose(endpoint: E, connection: C, context: OperationContext): void | Promise<void>;
 
   /** @returns `true`: without a check of its own, every idle connection is reused. */
-  checkAliveness(_endpoint: E, _connection: C, _context: OperationContext): boolean | Promise<boolean> {
+  checkAliveness(
+    _endpoint: E,
+    _connection: C,
+    _context: OperationContext,
+  ): boolean | Promise<boolean> {
     return true;
   }
 

@@ -148,7 +148,9 @@ function checkOne(name: string, kind: Kind, value: unknown): void {
       }
       const min = kind === 'positiveCount' ? 1 : 0;
       if (!Number.isInteger(value) || value < min) {
-        throw new RangeError(`${name} must be an integer of at least ${min}, received ${show(value)}`);
+        throw new RangeError(
+          `${name} must be an integer of at least ${min}, received ${show(value)}`,
+        );
       }
       return;
     }
@@ -178,7 +180,9 @@ export function resolveOptions<E>(options: PoolOptions<E> | undefined): Resolved
   for (const [name, value] of Object.entries(options)) {
     const kind = (KINDS as Record<string, Kind | undefined>)[name];
     if (kind === undefined) {
-      throw new TypeError(`Unknown option ${show(name)}; known options: ${Object.keys(KINDS).join(', ')}`);
+      throw new TypeError(
+        `Unknown option ${show(name)}; known options: ${Object.keys(KINDS).join(', ')}`,
+      );
     }
     if (value === undefined) continue;
     checkOne(name, kind, value);

@@ -15,7 +15,12 @@ import { show } from './internal/show.ts';
 import { now, startTimer, type TimerHandle } from './internal/timers.ts';
 import { type Lease, PoolLease } from './lease.ts';
 import type { ConnectionManager } from './manager.ts';
-import { checkDuration, type PoolOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import {
+  checkDuration,
+  type PoolOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.ts';
 
 /** Options of one `acquire`, `connection` or `lease` call. */
 export interface AcquireOptions {
@@ -50,8 +55,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 const byExpiry = (a: { expiresAt: number }, b: { expiresAt: number }): boolean =>
   a.expiresAt < b.expiresAt;
-const byDeadline = (a: { deadline: number; seq: number }, b: { deadline: number; seq: number }): boolean =>
-  a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+const byDeadline = (
+  a: { deadline: number; seq: number },
+  b: { deadline: number; seq: number },
+): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 /** Endpoints in the heap always have an uncovered waiter. */
 type Blocked = { waiters: { firstUncovered: { seq: number } | null } };
 const byFirstWaiter = (a: Blocked, b: Blocked): boolean =>
@@ -319,7 +326,8 @@ export class ConnectionPool<E, C> {
     fn: (connection: C) => T | Promise<T>,
     options?: AcquireOptions,
   ): Promise<T> {
-    if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${show(fn)}`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`fn must be a function, received ${show(fn)}`);
     const connection = await this.acquire(endpoint, options);
     let result: T;
     try {
@@ -392,7 +400,9 @@ export class ConnectionPool<E, C> {
       }
     }
     for (const controller of this.#creates) {
-      controller.abort(new ConnectionPoolClosedError('The connection pool was closed during create'));
+      controller.abort(
+        new ConnectionPoolClosedError('The connection pool was closed during create'),
+      );
     }
     this.#closeTimer = startTimer(() => this.#forceClose(), timeout);
     this.#checkClosed();
@@ -460,7 +470,15 @@ export class ConnectionPool<E, C> {
   ): Acquisition<E, C> {
     // timeout 0 never waits in line, but what it starts may take up to createTimeout.
     const budget = timeout === 0 ? this.#options.createTimeout : timeout;
-    const acq = new Acquisition(++this.#seq, ep, endpoint, timeout, startedAt + budget, signal, startedAt);
+    const acq = new Acquisition(
+      ++this.#seq,
+      ep,
+      endpoint,
+      timeout,
+      startedAt + budget,
+      signal,
+      startedAt,
+    );
     if (acq.deadline !== Number.POSITIVE_INFINITY) {
       this.#deadlines.push(acq);
       this.#deadlineTimer.schedule(acq.deadline);
@@ -495,7 +513,7 @@ export class ConnectionPool<E, C> {
       return;
     }
     if (acq.timeout === 0 && !this.#canCreateNow(ep)) {
-      this.#timeOut(acq);
+      this.#timeOut(acq, true);
       return;
     }
     acq.state = 'queued';
@@ -532,7 +550,8 @@ export class ConnectionPool<E, C> {
     if (isThenable(alive)) {
       alive.then(
         (value) => this.#checked(acq, record, value, undefined),
-        (error: unknown) => this.#checked(acq, record, undefined, error ?? new Error(String(error))),
+        (error: unknown) =>
+          this.#checked(acq, record, undefined, error ?? new Error(String(error))),
       );
       return;
     }
@@ -661,14 +680,14 @@ export class ConnectionPool<E, C> {
     acq.reject(error);
   }
 
-  #timeOut(acq: Acquisition<E, C>): void {
+  /** @param refused a `timeout: 0` acquire found nothing to serve it at once. */
+  #timeOut(acq: Acquisition<E, C>, refused: boolean): void {
     const ep = acq.ep;
     const cause = ep.errors > acq.errorsAtStart ? { cause: ep.lastError } : undefined;
     const { maxSize, totalMaxSize } = this.#options;
-    const what =
-      acq.timeout === 0
-        ? 'No idle connection or free capacity (timeout 0)'
-        : `Timed out after ${acq.deadline - acq.startedAt} ms`;
+    const what = refused
+      ? 'No idle connection or free capacity (timeout 0)'
+      : `Timed out after ${acq.deadline - acq.startedAt} ms`;
     const error = new ConnectionPoolTimeoutError(
       `${what} acquiring a connection to endpoint ${show(acq.endpoint)}: ` +
         `${ep.size} of maxSize ${maxSize} at this endpoint, ` +
@@ -687,7 +706,7 @@ export class ConnectionPool<E, C> {
         this.#deadlineTimer.schedule(acq.deadline);
         return;
       }
-      this.#timeOut(acq);
+      this.#timeOut(acq, false);
     }
   }
 
@@ -704,7 +723,10 @@ export class ConnectionPool<E, C> {
   #pumpEndpoint(ep: EndpointPool<E, C>): void {
     while (ep.waiters.firstUncovered !== null && ep.size < this.#options.maxSize) {
       // Behind endpoints already waiting for total capacity, wait in their line.
-      if (this.#size >= this.#options.totalMaxSize && (this.#blocked.length > 0 || !this.#evict())) {
+      if (
+        this.#size >= this.#options.totalMaxSize &&
+        (this.#blocked.length > 0 || !this.#evict())
+      ) {
         break;
       }
       this.#startCreate(ep);
@@ -978,7 +1000,12 @@ export class ConnectionPool<E, C> {
    *
    * @param awaited whether a caller awaits the disposal (then its timer keeps the process alive).
    */
-  #dispose(record: Rec<E, C>, reason: DisposeReason, awaited: boolean, cause?: unknown): Promise<void> {
+  #dispose(
+    record: Rec<E, C>,
+    reason: DisposeReason,
+    awaited: boolean,
+    cause?: unknown,
+  ): Promise<void> {
     const ep = record.pool;
     if (record.state === 'idle') this.#detachIdle(record);
     else ep.acquired--;
@@ -990,7 +1017,9 @@ export class ConnectionPool<E, C> {
     if (this.#events.has('dispose')) {
       this.#events.emit(
         'dispose',
-        cause === undefined ? { endpoint, connection, reason } : { endpoint, connection, reason, cause },
+        cause === undefined
+          ? { endpoint, connection, reason }
+          : { endpoint, connection, reason, cause },
       );
     }
     const done = this.#runDispose(endpoint, connection, awaited);

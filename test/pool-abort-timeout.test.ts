@@ -277,8 +277,8 @@ describe('createTimeout (decision 7)', () => {
     assert.equal(mock.aborted[0]?.hook, 'create');
     const errors = eventsOf(log, 'createError');
     assert.equal(errors.length, 1);
-    assert.equal(errors[0]?.['endpoint'], 'a');
-    assert.equal(errors[0]?.['error'], err);
+    assert.equal(errors[0]?.endpoint, 'a');
+    assert.equal(errors[0]?.error, err);
   });
 
   it('createTimeout bounds a create whose acquirer has gone', async () => {

@@ -170,8 +170,8 @@ describe('hook errors (rule 9)', () => {
     assert.equal(mock.aborted[0]?.hook, 'dispose');
     const errors = eventsOf(log, 'disposeError');
     assert.equal(errors.length, 1);
-    assert.equal(errors[0]?.['connection'], c1);
-    assert.ok(errors[0]?.['error'] !== undefined);
+    assert.equal(errors[0]?.connection, c1);
+    assert.ok(errors[0]?.error !== undefined);
   });
 
   it('a dispose that ignores its signal and never settles does not hold discard past disposeTimeout (default 5000)', async () => {
@@ -314,7 +314,7 @@ describe('discard (decision 11) and events', () => {
         connection?: MockConnection;
         [k: string]: unknown;
       };
-      delete rest['cause'];
+      delete rest.cause;
       return [event, connection?.id, rest];
     });
     assert.deepEqual(simplified, [

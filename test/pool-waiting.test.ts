@@ -90,7 +90,7 @@ describe('fair waiting (rule 5)', () => {
     await settle(clock);
     assert.equal(fulfilled(waiter), c1);
     assert.deepEqual(
-      eventsOf(log, 'acquire').map((e) => e['waitedMs']),
+      eventsOf(log, 'acquire').map((e) => e.waitedMs),
       [0, 250],
     );
   });

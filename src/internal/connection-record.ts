@@ -35,7 +35,13 @@ export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, H
   next: ConnectionRecord<E, C> | null = null;
   heapIndex = -1;
 
-  constructor(pool: EndpointPool<E, C>, endpoint: E, connection: C, createdAt: number, lifetime: number) {
+  constructor(
+    pool: EndpointPool<E, C>,
+    endpoint: E,
+    connection: C,
+    createdAt: number,
+    lifetime: number,
+  ) {
     this.pool = pool;
     this.endpoint = endpoint;
     this.connection = connection;

@@ -27,7 +27,11 @@ export function unref(handle: TimerHandle): void {
  * Starts a timer for a budget of `ms` milliseconds, or none (`undefined`) when the budget is
  * unbounded. `keepAlive: false` lets the process exit while it is pending.
  */
-export function startTimer(callback: () => void, ms: number, keepAlive = true): TimerHandle | undefined {
+export function startTimer(
+  callback: () => void,
+  ms: number,
+  keepAlive = true,
+): TimerHandle | undefined {
   if (ms > MAX_DELAY) return undefined;
   const handle = setTimeout(callback, ms);
   if (!keepAlive) unref(handle);

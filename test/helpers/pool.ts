@@ -91,8 +91,8 @@ export function eventsOf(log: Recorded[], event: string): Array<Record<string, u
 /** Dispose reasons in order, as `[connectionId, reason]`. */
 export function disposeReasons(log: Recorded[]): Array<[number, unknown]> {
   return eventsOf(log, 'dispose').map((p) => [
-    (p['connection'] as MockConnection<unknown>).id,
-    p['reason'],
+    (p.connection as MockConnection<unknown>).id,
+    p.reason,
   ]);
 }
 

@@ -41,7 +41,10 @@ describe('IndexedHeap', () => {
       popped.push(item.key);
       heap.remove(item);
     }
-    assert.deepEqual(popped, [...popped].sort((a, b) => a - b));
+    assert.deepEqual(
+      popped,
+      [...popped].sort((a, b) => a - b),
+    );
     assert.equal(popped.length, live.size);
   });
 });

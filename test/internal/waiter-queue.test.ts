@@ -63,7 +63,11 @@ describe('WaiterQueue', () => {
           const head = model.shift();
           if (head !== undefined) queue.remove(head);
         }
-        assert.deepEqual(contents(queue), model.map((n) => n.seq), `seed ${seed} step ${step}`);
+        assert.deepEqual(
+          contents(queue),
+          model.map((n) => n.seq),
+          `seed ${seed} step ${step}`,
+        );
         assert.equal(queue.length, model.length);
         assert.equal(queue.covers, covers);
         assert.equal(queue.firstUncovered, model[covers] ?? null, `seed ${seed} step ${step}`);
