@@ -7,12 +7,16 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'contrib/net/index': 'src/contrib/net/index.ts',
+    'contrib/pg/index': 'src/contrib/pg/index.ts',
+    'contrib/otel/index': 'src/contrib/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   target: 'es2022',
-  // The core is runtime-neutral; only contrib/* may import Node.js built-ins, left as imports.
+  // The core is runtime-neutral; only contrib/* may import Node.js built-ins and their optional peer
+  // dependencies (pg, @opentelemetry/api), left as imports.
   platform: 'neutral',
-  deps: { neverBundle: [/^node:/] },
+  deps: { neverBundle: [/^node:/, 'pg', /^@opentelemetry\//] },
   dts: true,
   clean: true,
 });

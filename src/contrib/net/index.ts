@@ -1,0 +1,2 @@
+// Filled by the contrib/net work in progress.
+export {};

@@ -1,0 +1,2 @@
+// Filled by the contrib/otel work in progress.
+export {};

@@ -1,0 +1,2 @@
+// Filled by the contrib/pg work in progress.
+export {};
