@@ -146,6 +146,13 @@ const HOOKS: readonly MockHook[] = [
   'onConnectionDead',
 ];
 
+/** One value per hook, each made by `make`. */
+function perHook<T>(make: () => T): Record<MockHook, T> {
+  const record = {} as Record<MockHook, T>;
+  for (const hook of HOOKS) record[hook] = make();
+  return record;
+}
+
 /**
  * A {@link ConnectionManager} for tests: makes plain `{ id, endpoint, alive }` connections,
  * records every call, and lets a test inject errors, delays and gates per hook.
@@ -171,16 +178,12 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
 
   readonly #sync: boolean;
   readonly #standing = new Map<MockHook, MockBehaviour>();
-  readonly #queued = new Map<MockHook, MockBehaviour[]>();
-  readonly #active = new Map<MockHook, number>();
+  readonly #queued = perHook((): MockBehaviour[] => []);
+  readonly #active = perHook(() => 0);
   #nextId = 0;
 
   constructor(options: MockConnectionManagerOptions = {}) {
     this.#sync = options.sync ?? false;
-    for (const hook of HOOKS) {
-      this.#queued.set(hook, []);
-      this.#active.set(hook, 0);
-    }
   }
 
   /**
@@ -203,7 +206,7 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
    * mock.once('create', { error: new Error('first fails') }).once('create', { delay: 10 });
    */
   once(hook: MockHook, behaviour: MockBehaviour): this {
-    this.#queued.get(hook)!.push(behaviour);
+    this.#queued[hook].push(behaviour);
     return this;
   }
 
@@ -215,7 +218,7 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
    */
   reset(): this {
     this.#standing.clear();
-    for (const hook of HOOKS) this.#queued.set(hook, []);
+    for (const hook of HOOKS) this.#queued[hook] = [];
     return this;
   }
 
@@ -236,9 +239,9 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
    * assert.equal(mock.active('create'), 0); // no create left running
    */
   active(hook?: MockHook): number {
-    if (hook !== undefined) return this.#active.get(hook)!;
+    if (hook !== undefined) return this.#active[hook];
     let sum = 0;
-    for (const n of this.#active.values()) sum += n;
+    for (const n of Object.values(this.#active)) sum += n;
     return sum;
   }
 
@@ -333,8 +336,7 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
   }
 
   #take(hook: MockHook): MockBehaviour {
-    const queued = this.#queued.get(hook)!;
-    return queued.shift() ?? this.#standing.get(hook) ?? {};
+    return this.#queued[hook].shift() ?? this.#standing.get(hook) ?? {};
   }
 
   #run<T>(
@@ -365,7 +367,7 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
     signal: AbortSignal | undefined,
     succeed: () => T,
   ): Promise<T> {
-    this.#active.set(call.hook, this.#active.get(call.hook)! + 1);
+    this.#active[call.hook]++;
     try {
       if (signal?.aborted === true) throw signal.reason;
       const delay = behaviour.delay ?? 0;
@@ -380,7 +382,7 @@ export class MockConnectionManager<E = string> implements ConnectionManager<E, M
       }
       throw error;
     } finally {
-      this.#active.set(call.hook, this.#active.get(call.hook)! - 1);
+      this.#active[call.hook]--;
     }
   }
 }
@@ -394,7 +396,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(signal?.reason);
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
