@@ -1,0 +1,65 @@
+/**
+ * The contenders' pools, each configured to the same sizes, with connections that are plain
+ * objects made by a trivial synchronous manager (no I/O). Only the construction is shared: every
+ * scenario writes its own loop per pool, so each call site sees one pool type, as in an application.
+ */
+import * as genericPool from 'generic-pool';
+import * as tarn from 'tarn';
+import { ConnectionPool, type PoolOptions } from '../src/index.ts';
+
+/** A connection: a plain object with nothing behind it. */
+export interface Conn {
+  readonly id: number;
+}
+
+let nextId = 0;
+
+/** A fresh connection object. */
+export function newConn(): Conn {
+  return { id: nextId++ };
+}
+
+/** This package's pool over `newConn`: no aliveness check, no hooks (as generic-pool's defaults). */
+export function ours<E = string>(options: PoolOptions<E>): ConnectionPool<E, Conn> {
+  return new ConnectionPool<E, Conn>({ create: newConn, dispose: () => {} }, options);
+}
+
+/**
+ * The floor: an array used as a stack, with async acquire and release, no limits and no
+ * bookkeeping. Nothing real can be cheaper.
+ */
+export class Floor {
+  readonly #idle: Conn[] = [];
+
+  async acquire(): Promise<Conn> {
+    return this.#idle.pop() ?? newConn();
+  }
+
+  async release(connection: Conn): Promise<void> {
+    this.#idle.push(connection);
+  }
+
+  /** How many idle connections it holds. */
+  get idle(): number {
+    return this.#idle.length;
+  }
+}
+
+/** `generic-pool` with `max` and `min` (its other options at their defaults). */
+export function genericPoolOf(max: number, min: number): genericPool.Pool<Conn> {
+  return genericPool.createPool<Conn>(
+    { create: async () => newConn(), destroy: async () => {} },
+    { max, min },
+  );
+}
+
+/** Drains and clears a `generic-pool`. */
+export async function closeGenericPool(pool: genericPool.Pool<Conn>): Promise<void> {
+  await pool.drain();
+  await pool.clear();
+}
+
+/** `tarn` with `max` and `min` (its other options at their defaults). */
+export function tarnOf(max: number, min: number): tarn.Pool<Conn> {
+  return new tarn.Pool<Conn>({ create: async () => newConn(), destroy: () => {}, max, min });
+}

@@ -1,0 +1,83 @@
+/** Scenario 2: 100 workers share one endpoint of maxSize 10; each acquires, yields once, releases. */
+import { compare } from '../harness.ts';
+import { closeGenericPool, Floor, genericPoolOf, ours, tarnOf } from '../pools.ts';
+import { rowsOf, slowerThanOurs } from '../report.ts';
+import { planFor, type Scenario } from '../scenario.ts';
+
+const WORKERS = 100;
+const MAX = 10;
+const MIN = 1;
+
+/** Runs `ops` operations spread over `WORKERS` concurrent workers. */
+function workers(ops: number, work: (n: number) => Promise<void>): Promise<unknown> {
+  const each = Math.ceil(ops / WORKERS);
+  return Promise.all(Array.from({ length: WORKERS }, () => work(each)));
+}
+
+export const concurrent: Scenario = {
+  name: 'concurrent',
+  title: `${WORKERS} concurrent workers over maxSize ${MAX}: acquire, yield once, release`,
+  async run(settings) {
+    const pool = ours({ maxSize: MAX, minIdle: MIN });
+    const floor = new Floor();
+    const gp = genericPoolOf(MAX, MIN);
+    const tp = tarnOf(MAX, MIN);
+    const samples = await compare(
+      [
+        {
+          name: 'ours',
+          run: (ops) =>
+            workers(ops, async (n) => {
+              for (let i = 0; i < n; i++) {
+                const c = await pool.acquire('db');
+                await null;
+                await pool.release(c);
+              }
+            }),
+        },
+        {
+          name: 'floor',
+          run: (ops) =>
+            workers(ops, async (n) => {
+              for (let i = 0; i < n; i++) {
+                const c = await floor.acquire();
+                await null;
+                await floor.release(c);
+              }
+            }),
+        },
+        {
+          name: 'generic-pool',
+          run: (ops) =>
+            workers(ops, async (n) => {
+              for (let i = 0; i < n; i++) {
+                const c = await gp.acquire();
+                await null;
+                await gp.release(c);
+              }
+            }),
+        },
+        {
+          name: 'tarn',
+          run: (ops) =>
+            workers(ops, async (n) => {
+              for (let i = 0; i < n; i++) {
+                const c = await tp.acquire().promise;
+                await null;
+                tp.release(c);
+              }
+            }),
+        },
+      ],
+      planFor(settings, { ops: 50_000, rounds: 15, warmup: 3 }),
+    );
+    await Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]);
+    return rowsOf(samples, {
+      scenario: 'concurrent',
+      unit: 'ops/s',
+      floor: 'floor',
+      targets: { 'generic-pool': slowerThanOurs(2), tarn: slowerThanOurs(2) },
+      notes: { floor: `no limit: up to ${WORKERS} connections where the pools hold ${MAX}` },
+    });
+  },
+};

@@ -1,0 +1,90 @@
+/**
+ * Scenario 6: real sockets. A line echo server on 127.0.0.1 (started here, stopped after); 10
+ * workers send one-line requests, pooled (maxSize 10) or over a new connection per request.
+ */
+import type * as net from 'node:net';
+import * as genericPool from 'generic-pool';
+import * as tarn from 'tarn';
+import { closeServer, portOf, startEchoServer } from '../../examples/echo-server.ts';
+import { type Endpoint, request, TcpConnectionManager } from '../../examples/tcp-manager.ts';
+import { ConnectionPool } from '../../src/index.ts';
+import { compare } from '../harness.ts';
+import { rowsOf } from '../report.ts';
+import { planFor, type Scenario } from '../scenario.ts';
+
+const WORKERS = 10;
+const MAX = 10;
+
+/** Runs `ops` requests spread over `WORKERS` concurrent workers. */
+function workers(ops: number, send: () => Promise<unknown>): Promise<unknown> {
+  const each = Math.ceil(ops / WORKERS);
+  return Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      for (let i = 0; i < each; i++) await send();
+    }),
+  );
+}
+
+export const sockets: Scenario = {
+  name: 'sockets',
+  title: `real TCP on 127.0.0.1: ${WORKERS} workers, one-line request/response, pooled (max ${MAX}) vs a connection per request`,
+  async run(settings) {
+    const server = await startEchoServer();
+    const endpoint: Endpoint = ['127.0.0.1', portOf(server)];
+    const manager = new TcpConnectionManager();
+    // A fresh signal per call, as the pool gives: one shared signal would collect listeners.
+    const context = () => ({ signal: new AbortController().signal });
+    const factory = {
+      create: () => manager.create(endpoint, context()),
+      destroy: (socket: net.Socket) => manager.dispose(endpoint, socket, context()),
+    };
+    const pool = new ConnectionPool(manager, { maxSize: MAX });
+    const gp = genericPool.createPool(factory, { max: MAX, min: 1 });
+    const tp = new tarn.Pool({ ...factory, max: MAX, min: 1 });
+    const samples = await compare(
+      [
+        {
+          name: 'ours',
+          run: (ops) => workers(ops, () => pool.connection(endpoint, (s) => request(s, 'ping'))),
+        },
+        {
+          name: 'new connection per request',
+          run: (ops) =>
+            workers(ops, async () => {
+              const socket = await manager.create(endpoint, context());
+              await request(socket, 'ping');
+              socket.end(); // closing is not awaited: a client would not wait for it either
+            }),
+        },
+        {
+          name: 'generic-pool',
+          run: (ops) => workers(ops, () => gp.use((s) => request(s, 'ping'))),
+        },
+        {
+          name: 'tarn',
+          run: (ops) =>
+            workers(ops, async () => {
+              const socket = await tp.acquire().promise;
+              try {
+                await request(socket, 'ping');
+              } finally {
+                tp.release(socket);
+              }
+            }),
+        },
+      ],
+      planFor(settings, { ops: 5_000, rounds: 9, warmup: 1 }),
+    );
+    await Promise.all([pool.close(), gp.drain().then(() => gp.clear()), tp.destroy()]);
+    await closeServer(server);
+    return rowsOf(samples, {
+      scenario: 'sockets',
+      unit: 'req/s',
+      floor: 'new connection per request',
+      notes: {
+        'new connection per request':
+          'connect, one request, end (not awaited); the reference of the "cost vs floor" column here',
+      },
+    });
+  },
+};
