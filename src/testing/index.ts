@@ -2,9 +2,18 @@
  * `generic-connection-pool/testing`: helpers for testing code that uses the pool, and managers.
  *
  * @example
- * import { MockConnectionManager } from 'generic-connection-pool/testing';
+ * import { checkConnectionManager, MockConnectionManager } from 'generic-connection-pool/testing';
  * const mock = new MockConnectionManager();
+ * const report = await checkConnectionManager(myManager, endpoint);
  */
+
+export type {
+  CheckConnectionManagerOptions,
+  ManagerCheckReport,
+  ManagerCheckStep,
+  ManagerCheckStepName,
+} from './check-connection-manager.ts';
+export { checkConnectionManager } from './check-connection-manager.ts';
 
 export type {
   Deferred,
