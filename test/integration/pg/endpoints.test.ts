@@ -18,7 +18,7 @@ before(async () => {
 });
 after(() => server.destroy());
 
-describe('PgConnectionManager endpoints', () => {
+describe('PgConnectionManager endpoints', { timeout: 20_000 }, () => {
   it('serves master and replica endpoints, each with its own config, and reuses pooled clients', async () => {
     // Two logical endpoints on one server, told apart by application_name.
     const manager = new PgConnectionManager({
@@ -113,7 +113,7 @@ describe('PgConnectionManager endpoints', () => {
   it('reads the endpoint names once: later changes to the config object do not count', async () => {
     const config: Record<string, object> = { master: server.config };
     const manager = new PgConnectionManager(config);
-    config['late'] = server.config;
+    config.late = server.config;
     await assert.rejects(manager.create('late', { signal: new AbortController().signal }), {
       name: 'RangeError',
       message: /unknown endpoint "late"/,

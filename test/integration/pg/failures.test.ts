@@ -1,0 +1,164 @@
+// PgConnectionManager against a real PostgreSQL when things go wrong: a backend terminated while
+// its client is idle, bad credentials, and a connect aborted half-way. Nothing may leak: no pool
+// capacity, no server backend, no unhandled error.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import type pg from 'pg';
+import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
+import { ConnectionPool, ConnectionPoolClosedError } from '../../../src/index.ts';
+import { eventsOf, recordEvents } from '../../helpers/pool.ts';
+import {
+  backendsSettle,
+  countBackends,
+  type PostgresServer,
+  startPostgres,
+} from '../helpers/postgres.ts';
+
+let server: PostgresServer;
+before(async () => {
+  server = await startPostgres();
+});
+after(() => server.destroy());
+
+// An 'error' emitted with no listener would surface here instead of crashing the test process.
+let uncaught: unknown[] = [];
+const onUncaught = (error: unknown): void => {
+  uncaught.push(error);
+};
+beforeEach(() => {
+  uncaught = [];
+  process.on('uncaughtException', onUncaught);
+});
+afterEach(() => {
+  process.off('uncaughtException', onUncaught);
+});
+
+/** A config whose login stops at the password until the test goes on; `atPassword` resolves then. */
+function stalledLogin(): { config: pg.ClientConfig; atPassword: Promise<void> } {
+  let reached: () => void = () => {};
+  const atPassword = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const password = (): Promise<string> => {
+    reached();
+    return new Promise<string>(() => {});
+  };
+  return { config: { ...server.config, password }, atPassword };
+}
+
+// A manager that fails to honour an abort would hang: the suite's timeout turns that into a failure.
+describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
+  for (const wait of [true, false]) {
+    it(`replaces a client whose backend was terminated while idle (${wait ? 'after' : 'before'} the client noticed)`, async () => {
+      const manager = new PgConnectionManager({
+        master: { ...server.config, application_name: 'gcp-dead' },
+      });
+      const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 2 });
+      const log = recordEvents(pool);
+      const first = await pool.acquire('master');
+      const [backend] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      await pool.release(first);
+      const ended = new Promise((resolve) => first.once('end', resolve));
+      const [terminated] = await server.query<{ ok: boolean }>(
+        'SELECT pg_terminate_backend($1) AS ok',
+        [backend?.pid],
+      );
+      assert.equal(terminated?.ok, true);
+      // Either the client saw its socket close (no round trip needed) or the check's round trip fails.
+      if (wait) await ended;
+
+      const second = await pool.acquire('master');
+      assert.notEqual(second, first);
+      const { rows } = await second.query<{ one: number }>('SELECT 1 AS one');
+      assert.deepEqual(rows, [{ one: 1 }]);
+      assert.equal(eventsOf(log, 'create').length, 2);
+      assert.deepEqual(eventsOf(log, 'dead'), [{ endpoint: 'master', connection: first }]);
+      assert.deepEqual(
+        eventsOf(log, 'dispose').map((e) => [e.connection === first, e.reason]),
+        [[true, 'dead']],
+      );
+      await pool.release(second);
+      await pool.close();
+      assert.equal(await backendsSettle(server, 0), 0);
+      assert.deepEqual(uncaught, []);
+    });
+  }
+
+  it('rejects bad credentials with the server error, leaking nothing', async () => {
+    const manager = new PgConnectionManager({
+      master: { ...server.config, password: 'wrong', application_name: 'gcp-bad-password' },
+    });
+    const pool = new ConnectionPool(manager, { maxSize: 2 });
+    const log = recordEvents(pool);
+    await assert.rejects(pool.acquire('master'), {
+      code: '28P01',
+      message: 'password authentication failed for user "postgres"',
+    });
+    assert.equal(pool.size, 0);
+    assert.equal(pool.getEndpointPoolSize('master'), 0);
+    assert.equal(eventsOf(log, 'createError').length, 1);
+    assert.equal(eventsOf(log, 'create').length, 0);
+    assert.equal(await backendsSettle(server, 0), 0);
+    await pool.close();
+    assert.deepEqual(uncaught, []);
+  });
+
+  it('create: an abort during the login rejects with the reason and leaves no backend', async () => {
+    const { config, atPassword } = stalledLogin();
+    const manager = new PgConnectionManager({ master: config });
+    const controller = new AbortController();
+    const creating = manager.create('master', { signal: controller.signal });
+    await atPassword;
+    assert.equal(await countBackends(server), 1, 'the backend of the login in progress');
+    const reason = new Error('enough');
+    controller.abort(reason);
+    await assert.rejects(creating, (error) => error === reason);
+    assert.equal(await backendsSettle(server, 0), 0);
+    assert.deepEqual(uncaught, []);
+  });
+
+  it('create: an already aborted signal rejects without connecting', async () => {
+    const manager = new PgConnectionManager({ master: server.config });
+    const reason = new Error('aborted before');
+    await assert.rejects(
+      manager.create('master', { signal: AbortSignal.abort(reason) }),
+      (error) => error === reason,
+    );
+    assert.equal(await countBackends(server), 0);
+  });
+
+  it('pool.close() during a connect aborts it: the acquire rejects, sizes and backends go to 0', async () => {
+    const { config, atPassword } = stalledLogin();
+    const pool = new ConnectionPool(new PgConnectionManager({ master: config }));
+    const log = recordEvents(pool);
+    const acquiring = pool.acquire('master');
+    await atPassword;
+    assert.equal(pool.size, 1);
+    assert.equal(await countBackends(server), 1);
+    const rejected = assert.rejects(acquiring, ConnectionPoolClosedError);
+    await pool.close();
+    await rejected;
+    assert.equal(pool.size, 0);
+    assert.equal(eventsOf(log, 'createError').length, 1);
+    assert.equal(await backendsSettle(server, 0), 0);
+    assert.deepEqual(uncaught, []);
+  });
+
+  it('createTimeout during a connect aborts it: capacity and the backend are given back', async () => {
+    const { config, atPassword } = stalledLogin();
+    const pool = new ConnectionPool(new PgConnectionManager({ master: config }), {
+      createTimeout: 100,
+    });
+    const log = recordEvents(pool);
+    const createFailed = new Promise((resolve) => pool.on('createError', resolve));
+    const acquiring = pool.acquire('master', { timeout: 50 });
+    await atPassword;
+    await assert.rejects(acquiring, { code: 'ERR_POOL_TIMEOUT' });
+    await createFailed;
+    assert.equal(pool.size, 0);
+    assert.equal(eventsOf(log, 'create').length, 0);
+    assert.equal(await backendsSettle(server, 0), 0);
+    await pool.close();
+    assert.deepEqual(uncaught, []);
+  });
+});

@@ -1,0 +1,132 @@
+// PgConnectionManager against a real PostgreSQL: a transaction left open (or failed) at release
+// never reaches the next user of the connection, whether the connection goes idle or straight to
+// a waiter; committed work stays committed.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type pg from 'pg';
+import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
+import { ConnectionPool } from '../../../src/index.ts';
+import { eventsOf, recordEvents } from '../../helpers/pool.ts';
+import { backendsSettle, type PostgresServer, startPostgres } from '../helpers/postgres.ts';
+
+let server: PostgresServer;
+before(async () => {
+  server = await startPostgres();
+  await server.query('CREATE TABLE items (id int)');
+});
+after(() => server.destroy());
+beforeEach(() => server.query('TRUNCATE items'));
+
+/** One connection only, so the next user of the endpoint gets the same client. */
+function onePool(): ConnectionPool<'master', pg.Client> {
+  const manager = new PgConnectionManager({
+    master: { ...server.config, application_name: 'gcp-txn' },
+  });
+  return new ConnectionPool(manager, { minIdle: 1, maxSize: 1 });
+}
+
+/** What the next user sees: the rows of `items`, and the transaction state client- and server-side. */
+async function view(client: pg.Client) {
+  const { rows } = await client.query<{ id: number }>('SELECT id FROM items ORDER BY id');
+  const [backend] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+  const [activity] = await server.query<{ state: string }>(
+    'SELECT state FROM pg_stat_activity WHERE pid = $1',
+    [backend?.pid],
+  );
+  return { ids: rows.map((row) => row.id), status: client.getTransactionStatus(), activity };
+}
+
+const clean = { ids: [], status: 'I', activity: { state: 'idle' } };
+
+describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () => {
+  it('rolls back a transaction left open before the connection is reused', async () => {
+    const pool = onePool();
+    const first = await pool.acquire('master');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO items VALUES (1)');
+    assert.equal(first.getTransactionStatus(), 'T');
+    await pool.release(first);
+
+    const second = await pool.acquire('master');
+    assert.equal(second, first, 'the same client, reused');
+    assert.deepEqual(await view(second), clean);
+    await pool.release(second);
+    await pool.close();
+  });
+
+  it('rolls back before handing the connection straight to a waiter (no aliveness check there)', async () => {
+    const pool = onePool();
+    const first = await pool.acquire('master');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO items VALUES (2)');
+    const waiting = pool.acquire('master');
+    await pool.release(first);
+
+    const second = await waiting;
+    assert.equal(second, first);
+    assert.deepEqual(await view(second), clean);
+    await pool.release(second);
+    await pool.close();
+  });
+
+  it('rolls back a failed transaction, so the next user can run queries', async () => {
+    const pool = onePool();
+    const first = await pool.acquire('master');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO items VALUES (3)');
+    await assert.rejects(first.query('SELECT 1 / 0'), { code: '22012' });
+    assert.equal(first.getTransactionStatus(), 'E');
+    await pool.release(first);
+
+    const second = await pool.acquire('master');
+    assert.equal(second, first);
+    assert.deepEqual(await view(second), clean);
+    await pool.release(second);
+    await pool.close();
+  });
+
+  it('leaves committed work alone', async () => {
+    const pool = onePool();
+    await pool.connection('master', async (client) => {
+      await client.query('BEGIN');
+      await client.query('INSERT INTO items VALUES (4)');
+      await client.query('COMMIT');
+    });
+    const ids = await pool.connection('master', async (client) => (await view(client)).ids);
+    assert.deepEqual(ids, [4]);
+    await pool.close();
+  });
+
+  it('closes a client whose rollback fails: release rejects, and the client is never reused', async () => {
+    const pool = onePool();
+    const log = recordEvents(pool);
+    const first = await pool.acquire('master');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO items VALUES (5)');
+    // A live server does not refuse ROLLBACK; this stands in for a connection failing just then.
+    const failure = new Error('network gone');
+    const query = first.query.bind(first);
+    first.query = ((text: string) =>
+      text === 'ROLLBACK' ? Promise.reject(failure) : query(text)) as typeof first.query;
+    await assert.rejects(pool.release(first), (error: Error) => {
+      assert.equal(
+        error.message,
+        'PgConnectionManager: could not roll back the transaction left open on a connection ' +
+          'to endpoint "master"; the connection was closed',
+      );
+      assert.equal(error.cause, failure);
+      return true;
+    });
+
+    const second = await pool.acquire('master');
+    assert.notEqual(second, first);
+    assert.deepEqual(await view(second), clean);
+    assert.deepEqual(
+      eventsOf(log, 'dispose').map((e) => [e.connection === first, e.reason]),
+      [[true, 'dead']],
+    );
+    await pool.release(second);
+    await pool.close();
+    assert.equal(await backendsSettle(server, 0), 0);
+  });
+});
