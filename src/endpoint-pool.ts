@@ -8,6 +8,7 @@ import type { ConnectionRecord } from './internal/connection-record.ts';
 import type { HeapItem } from './internal/indexed-heap.ts';
 import { LinkedList } from './internal/linked-list.ts';
 import { WaiterQueue } from './internal/waiter-queue.ts';
+import type { Wake } from './internal/wake.ts';
 
 export class EndpointPool<E, C> implements HeapItem {
   readonly key: string | number;
@@ -21,6 +22,18 @@ export class EndpointPool<E, C> implements HeapItem {
   /** How many creates or checks failed here, and the last such error. */
   errors = 0;
   lastError: unknown = undefined;
+  /** The last create error, the `cause` of `EndpointUnavailableError`. */
+  lastCreateError: unknown = undefined;
+  /**
+   * Create backoff: consecutive failed creates (0 when the last one succeeded), until when the
+   * next create waits, and the create sequence number from which a failure counts as a new one
+   * (failures of creates started before the last counted one belong to the same outage).
+   */
+  failures = 0;
+  retryAt = 0;
+  failedMark = 0;
+  /** While backing off: its entry in the pool's heap of endpoint wake-ups, made on first use. */
+  wake: Wake<EndpointPool<E, C>> | null = null;
   /** Position in the pool's heap of endpoints waiting for total capacity. */
   heapIndex = -1;
 

@@ -43,3 +43,24 @@ export class ConnectionNotAcquiredError extends ConnectionPoolError {
     super('ERR_POOL_NOT_ACQUIRED', message);
   }
 }
+
+/**
+ * An `acquire` would have had to wait behind `maxWaiters` others of its endpoint. The pool's state
+ * is unchanged.
+ */
+export class ConnectionPoolQueueFullError extends ConnectionPoolError {
+  constructor(message: string) {
+    super('ERR_POOL_QUEUE_FULL', message);
+  }
+}
+
+/**
+ * The endpoint's last `create` failed and its next one waits for `createRetryDelay` (backoff):
+ * until then, acquirers that no idle connection can serve fail at once. `cause` is the last
+ * `create` error.
+ */
+export class EndpointUnavailableError extends ConnectionPoolError {
+  constructor(message: string, options: { cause: unknown }) {
+    super('ERR_POOL_ENDPOINT_UNAVAILABLE', message, options);
+  }
+}

@@ -17,22 +17,27 @@ export type DisposeReason =
  * ```
  */
 export interface PoolEvents<E, C> {
-  /** A `create` succeeded. */
-  create: { endpoint: E; connection: C };
-  /** A `create` failed or ran out of `createTimeout`. */
-  createError: { endpoint: E; error: unknown };
+  /** A `create` succeeded after `durationMs`. */
+  create: { endpoint: E; connection: C; durationMs: number };
+  /** A `create` failed or ran out of `createTimeout` after `durationMs`. */
+  createError: { endpoint: E; error: unknown; durationMs: number };
   /** An acquirer got `connection` after waiting `waitedMs` (0 when served at once). */
   acquire: { endpoint: E; connection: C; waitedMs: number };
-  /** `connection` was released by its holder. */
-  release: { endpoint: E; connection: C };
+  /** `connection` was released by its holder after holding it `heldMs` (since its acquire resolved). */
+  release: { endpoint: E; connection: C; heldMs: number };
   /** `connection` is being disposed; `cause` is what was passed to `discard`, if anything. */
   dispose: { endpoint: E; connection: C; reason: DisposeReason; cause?: unknown };
   /** `dispose` threw, rejected or ran out of `disposeTimeout`; the connection counts as gone. */
   disposeError: { endpoint: E; connection: C; error: unknown };
-  /** `checkAliveness` reported `connection` dead. */
+  /** `checkAliveness` reported `connection` dead (at acquire or by keepalive). */
   dead: { endpoint: E; connection: C };
   /** An `acquire` ran out of its timeout. */
   timeout: { endpoint: E };
+  /**
+   * `connection` has been held `heldMs`, at least `leakDetectionThreshold`; emitted once per
+   * acquire. `stack` is the stack trace of the `acquire` call that got it.
+   */
+  leak: { endpoint: E; connection: C; heldMs: number; stack: string };
 }
 
 /** A listener of event `K`. */

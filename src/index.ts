@@ -2,7 +2,9 @@ export {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
   ConnectionPoolError,
+  ConnectionPoolQueueFullError,
   ConnectionPoolTimeoutError,
+  EndpointUnavailableError,
 } from './errors.ts';
 export type { DisposeReason, PoolEventListener, PoolEvents } from './events.ts';
 export type { Lease } from './lease.ts';
@@ -11,3 +13,4 @@ export { BaseConnectionManager } from './manager.ts';
 export type { EndpointKeyFunction, PoolOptions } from './options.ts';
 export type { AcquireOptions, CloseOptions } from './pool.ts';
 export { ConnectionPool } from './pool.ts';
+export type { EndpointStats, PoolStats, PoolTotals } from './stats.ts';

@@ -73,6 +73,68 @@ export interface PoolOptions<E> {
    * @example `endpointKey: (e: URL) => e.origin`
    */
   endpointKey?: EndpointKeyFunction<E> | undefined;
+  /**
+   * Keep `minIdle` connections open (idle, acquired or being created) per *known* endpoint: one
+   * acquired once or `prewarm`ed. A connection disposed for any reason is replaced at once, in the
+   * background, when there is free capacity; it never evicts another endpoint's connection.
+   * Failed creates back off like acquirers' (`createRetryDelay`). Known endpoints are remembered
+   * until `close`.
+   * @default false
+   */
+  maintainMinIdle?: boolean | undefined;
+  /**
+   * Fraction in [0, 1): each connection's lifetime is `maxLifetime * (1 - maxLifetimeJitter * r)`
+   * for a random `r` in [0, 1) fixed at creation, so connections made together do not expire together.
+   * @default 0
+   * @example `maxLifetimeJitter: 0.2` spreads expiry over the last fifth of `maxLifetime`.
+   */
+  maxLifetimeJitter?: number | undefined;
+  /**
+   * A connection acquired this many times is disposed at its release (reason `'maxUses'`), e.g.
+   * to spread load after a server's failover or to bound a leaky driver. At least 1.
+   * @default Infinity
+   */
+  maxUses?: number | undefined;
+  /**
+   * Per endpoint: an `acquire` that would wait (no idle connection, no create it could start)
+   * behind this many waiters not already covered by a create rejects at once with
+   * `ConnectionPoolQueueFullError`. Bounds the queue and its latency under overload.
+   * @default Infinity
+   */
+  maxWaiters?: number | undefined;
+  /**
+   * A connection released less than this long ago is reused without `checkAliveness`: saves a
+   * round trip per acquire for hot connections.
+   * @default 0
+   */
+  skipAlivenessCheckWithin?: number | undefined;
+  /**
+   * Every this many ms, idle connections not used or checked for that long are checked with
+   * `checkAliveness` in the background; dead ones are disposed (reason `'dead'`) and
+   * `onConnectionDead` is called. `0` is off. Use it for servers or middleboxes that drop quiet
+   * connections.
+   * @default 0
+   */
+  keepAliveInterval?: number | undefined;
+  /**
+   * A connection held at least this long emits one `leak` event with the stack of its `acquire`.
+   * `0` is off and costs nothing; otherwise every acquire captures a stack trace.
+   * @default 0
+   */
+  leakDetectionThreshold?: number | undefined;
+  /**
+   * After a `create` fails for an endpoint, its next create waits this long; each further failure
+   * doubles the wait (with jitter) up to `createRetryMaxDelay`; a success resets it. While an
+   * endpoint waits, its acquirers that no idle connection can serve fail at once with
+   * `EndpointUnavailableError`. `0` turns the backoff off. At most `createRetryMaxDelay`.
+   * @default 100
+   */
+  createRetryDelay?: number | undefined;
+  /**
+   * The longest wait of the create backoff; see `createRetryDelay`.
+   * @default 30_000
+   */
+  createRetryMaxDelay?: number | undefined;
 }
 
 /** Options after validation, with every default filled in. */
@@ -88,6 +150,15 @@ export interface ResolvedOptions<E> {
   readonly maxSize: number;
   readonly totalMaxSize: number;
   readonly endpointKey: EndpointKeyFunction<E> | undefined;
+  readonly maintainMinIdle: boolean;
+  readonly maxLifetimeJitter: number;
+  readonly maxUses: number;
+  readonly maxWaiters: number;
+  readonly skipAlivenessCheckWithin: number;
+  readonly keepAliveInterval: number;
+  readonly leakDetectionThreshold: number;
+  readonly createRetryDelay: number;
+  readonly createRetryMaxDelay: number;
 }
 
 const DEFAULTS = {
@@ -102,9 +173,35 @@ const DEFAULTS = {
   maxSize: 10,
   totalMaxSize: 100,
   endpointKey: undefined,
+  maintainMinIdle: false,
+  maxLifetimeJitter: 0,
+  maxUses: Number.POSITIVE_INFINITY,
+  maxWaiters: Number.POSITIVE_INFINITY,
+  skipAlivenessCheckWithin: 0,
+  keepAliveInterval: 0,
+  leakDetectionThreshold: 0,
+  createRetryDelay: 100,
+  createRetryMaxDelay: 30_000,
 } as const;
 
-type Kind = 'duration' | 'positiveDuration' | 'count' | 'positiveCount' | 'boolean' | 'function';
+type Kind =
+  | 'duration'
+  | 'positiveDuration'
+  | 'count'
+  | 'positiveCount'
+  | 'limit'
+  | 'positiveLimit'
+  | 'fraction'
+  | 'boolean'
+  | 'function';
+
+/** Counts: the least value and whether `Infinity` (no limit) is allowed. */
+const COUNTS = {
+  count: { min: 0, infinite: false },
+  positiveCount: { min: 1, infinite: false },
+  limit: { min: 0, infinite: true },
+  positiveLimit: { min: 1, infinite: true },
+} as const;
 
 const KINDS: Record<keyof ResolvedOptions<unknown>, Kind> = {
   acquireTimeout: 'duration',
@@ -118,6 +215,15 @@ const KINDS: Record<keyof ResolvedOptions<unknown>, Kind> = {
   maxSize: 'positiveCount',
   totalMaxSize: 'positiveCount',
   endpointKey: 'function',
+  maintainMinIdle: 'boolean',
+  maxLifetimeJitter: 'fraction',
+  maxUses: 'positiveLimit',
+  maxWaiters: 'limit',
+  skipAlivenessCheckWithin: 'duration',
+  keepAliveInterval: 'duration',
+  leakDetectionThreshold: 'duration',
+  createRetryDelay: 'duration',
+  createRetryMaxDelay: 'duration',
 };
 
 /**
@@ -135,6 +241,24 @@ export function checkDuration(name: string, value: unknown, positive = false): n
   return value;
 }
 
+/**
+ * Checks a count: an integer of at least `min`, or `Infinity` when `infinite`.
+ * @throws TypeError for a non-number, RangeError for anything else out of range.
+ */
+export function checkCount(name: string, value: unknown, min: number, infinite = false): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be an integer, received ${show(value)}`);
+  }
+  const unlimited = infinite && value === Number.POSITIVE_INFINITY;
+  if (!unlimited && (!Number.isInteger(value) || value < min)) {
+    const or = infinite ? ' or Infinity' : '';
+    throw new RangeError(
+      `${name} must be an integer of at least ${min}${or}, received ${show(value)}`,
+    );
+  }
+  return value;
+}
+
 function checkOne(name: string, kind: Kind, value: unknown): void {
   switch (kind) {
     case 'duration':
@@ -142,18 +266,19 @@ function checkOne(name: string, kind: Kind, value: unknown): void {
       checkDuration(name, value, kind === 'positiveDuration');
       return;
     case 'count':
-    case 'positiveCount': {
+    case 'positiveCount':
+    case 'limit':
+    case 'positiveLimit':
+      checkCount(name, value, COUNTS[kind].min, COUNTS[kind].infinite);
+      return;
+    case 'fraction':
       if (typeof value !== 'number') {
-        throw new TypeError(`${name} must be an integer, received ${show(value)}`);
+        throw new TypeError(`${name} must be a number in [0, 1), received ${show(value)}`);
       }
-      const min = kind === 'positiveCount' ? 1 : 0;
-      if (!Number.isInteger(value) || value < min) {
-        throw new RangeError(
-          `${name} must be an integer of at least ${min}, received ${show(value)}`,
-        );
+      if (!(value >= 0 && value < 1)) {
+        throw new RangeError(`${name} must be at least 0 and below 1, received ${show(value)}`);
       }
       return;
-    }
     case 'boolean':
       if (typeof value !== 'boolean') {
         throw new TypeError(`${name} must be a boolean, received ${show(value)}`);
@@ -200,6 +325,11 @@ export function resolveOptions<E>(options: PoolOptions<E> | undefined): Resolved
   if (result.idleTimeout > result.maxLifetime) {
     throw new RangeError(
       `idleTimeout (${result.idleTimeout}) must not exceed maxLifetime (${result.maxLifetime})`,
+    );
+  }
+  if (result.createRetryDelay > result.createRetryMaxDelay) {
+    throw new RangeError(
+      `createRetryDelay (${result.createRetryDelay}) must not exceed createRetryMaxDelay (${result.createRetryMaxDelay})`,
     );
   }
   return result;

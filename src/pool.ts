@@ -2,7 +2,9 @@ import { EndpointPool } from './endpoint-pool.ts';
 import {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
+  ConnectionPoolQueueFullError,
   ConnectionPoolTimeoutError,
+  EndpointUnavailableError,
 } from './errors.ts';
 import { type DisposeReason, EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
 import { Acquisition } from './internal/acquisition.ts';
@@ -13,14 +15,17 @@ import { IndexedHeap } from './internal/indexed-heap.ts';
 import { LazyContext } from './internal/lazy-context.ts';
 import { show } from './internal/show.ts';
 import { now, startTimer, type TimerHandle } from './internal/timers.ts';
+import { Wake } from './internal/wake.ts';
 import { type Lease, PoolLease } from './lease.ts';
 import type { ConnectionManager } from './manager.ts';
 import {
+  checkCount,
   checkDuration,
   type PoolOptions,
   type ResolvedOptions,
   resolveOptions,
 } from './options.ts';
+import { newTotals, type PoolStats } from './stats.ts';
 
 /** Options of one `acquire`, `connection` or `lease` call. */
 export interface AcquireOptions {
@@ -55,6 +60,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 const byExpiry = (a: { expiresAt: number }, b: { expiresAt: number }): boolean =>
   a.expiresAt < b.expiresAt;
+const byAcquiredAt = (a: { acquiredAt: number }, b: { acquiredAt: number }): boolean =>
+  a.acquiredAt < b.acquiredAt;
+const byWakeTime = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
 const byDeadline = (
   a: { deadline: number; seq: number },
   b: { deadline: number; seq: number },
@@ -97,10 +105,22 @@ export class ConnectionPool<E, C> {
   readonly #deadlines = new IndexedHeap<Acquisition<E, C>>(byDeadline);
   readonly #deadlineTimer = new DeadlineTimer(() => this.#expireAcquisitions(), true);
   readonly #collector: DeadlineTimer | null;
+  /** With keepalive: one timer for the next sweep of idle connections. */
+  readonly #keepAlive: DeadlineTimer | null;
+  /** With leak detection: held connections by acquire time, one timer for the earliest. */
+  readonly #held = new IndexedHeap<Rec<E, C>>(byAcquiredAt);
+  readonly #leakTimer: DeadlineTimer | null;
+  /** Endpoints backing off from failed creates, by when they want to be woken. */
+  readonly #wakes = new IndexedHeap<Wake<EndpointPool<E, C>>>(byWakeTime);
+  readonly #wakeTimer = new DeadlineTimer(() => this.#wakeUp(), false);
   /** Creates in flight, aborted by `close`. */
   readonly #creates = new Set<AbortController>();
+  readonly #totals = newTotals();
   #size = 0;
+  #creating = 0;
+  #waiting = 0;
   #seq = 0;
+  #createSeq = 0;
   /** Disposals and abandoned creates still running: `close` waits for them. */
   #inflight = 0;
   #closed = false;
@@ -133,6 +153,14 @@ export class ConnectionPool<E, C> {
     this.#collector = this.#options.backgroundCollector
       ? new DeadlineTimer(() => this.#collect(), false)
       : null;
+    this.#keepAlive =
+      this.#options.keepAliveInterval > 0 && manager.checkAliveness !== undefined
+        ? new DeadlineTimer(() => this.#sweepKeepAlive(), false)
+        : null;
+    this.#leakTimer =
+      this.#options.leakDetectionThreshold > 0
+        ? new DeadlineTimer(() => this.#reportLeaks(), false)
+        : null;
   }
 
   /** All connections: idle, acquired and being created. */
@@ -190,13 +218,92 @@ export class ConnectionPool<E, C> {
   }
 
   /**
+   * A snapshot of the pool: gauges of the connections in each state and of queued acquirers, the
+   * counters since the pool was made, and the gauges of each endpoint the pool knows. The gauges
+   * add up: `size === idle + acquired + creating`.
+   *
+   * @example
+   * ```ts
+   * const { size, waiting, totals } = pool.stats();
+   * ```
+   */
+  stats(): PoolStats<E> {
+    const endpoints: PoolStats<E>['endpoints'] = [];
+    for (const ep of this.#endpoints.values()) {
+      endpoints.push({
+        endpoint: ep.endpoint,
+        size: ep.size,
+        idle: ep.idle,
+        acquired: ep.acquired,
+        creating: ep.creating,
+        waiting: ep.waiters.length,
+      });
+    }
+    const idle = this.#extraIdle.length + this.#persistentIdle.length;
+    return {
+      size: this.#size,
+      idle,
+      acquired: this.#size - idle - this.#creating,
+      creating: this.#creating,
+      waiting: this.#waiting,
+      totals: { ...this.#totals },
+      endpoints,
+    };
+  }
+
+  /**
+   * Opens idle connections to `endpoint` until it has `count` connections idle or being created,
+   * as far as `maxSize` and free total capacity allow (it never evicts; with too little room it
+   * opens what fits). The endpoint becomes *known* for `maintainMinIdle`.
+   *
+   * @param count at most `maxSize`; defaults to `minIdle`.
+   * @returns resolves when the connections it started are created.
+   * @throws the first `create` error; EndpointUnavailableError while the endpoint backs off;
+   *   ConnectionPoolClosedError when the pool is closed; RangeError for a bad `count`.
+   * @example `await pool.prewarm('master', 4);`
+   */
+  prewarm(endpoint: E, count?: number): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError(endpoint));
+    const { minIdle, maxSize, totalMaxSize } = this.#options;
+    let target = minIdle;
+    let ep: EndpointPool<E, C>;
+    try {
+      if (count !== undefined) target = checkCount('count', count, 0);
+      if (target > maxSize) {
+        throw new RangeError(`count (${target}) must not exceed maxSize (${maxSize})`);
+      }
+      ep = this.#endpointPool(endpoint);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const t = now();
+    if (ep.retryAt > t) return Promise.reject(this.#unavailableError(endpoint, ep, t));
+    let n = Math.min(target - ep.idle - ep.creating, maxSize - ep.size, totalMaxSize - this.#size);
+    if (ep.failures > 0) n = Math.min(n, ep.creating === 0 ? 1 : 0); // one probe at a time
+    if (n <= 0) {
+      this.#forgetIfEmpty(ep);
+      return RESOLVED;
+    }
+    return new Promise<void>((resolve, reject) => {
+      let left = n;
+      const done = (failed: boolean, error: unknown): void => {
+        if (failed) reject(error);
+        else if (--left === 0) resolve();
+      };
+      for (let i = 0; i < n; i++) this.#startCreate(ep, endpoint, done);
+    });
+  }
+
+  /**
    * Gets a connection to `endpoint`: an idle one (checked with `checkAliveness`), one released by
    * another user, or a new one. Waits in line when the limits are reached.
    *
    * @returns the connection; give it back with `release` or `discard`.
    * @throws ConnectionPoolTimeoutError when `timeout` runs out; ConnectionPoolClosedError when
    *   the pool is or gets closed; `signal.reason` when aborted; the manager's error when `create`,
-   *   `checkAliveness`, `onAcquire` or `onConnectionDead` fails.
+   *   `checkAliveness`, `onAcquire` or `onConnectionDead` fails; EndpointUnavailableError while
+   *   the endpoint backs off from failed creates; ConnectionPoolQueueFullError when `maxWaiters`
+   *   acquirers already wait.
    * @example
    * ```ts
    * const socket = await pool.acquire(['db.local', 5432], { timeout: 1_000 });
@@ -219,12 +326,18 @@ export class ConnectionPool<E, C> {
           throw new TypeError(`signal must be an AbortSignal, received ${show(signal)}`);
         }
       }
-      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (signal?.aborted) {
+        this.#totals.aborts++;
+        return Promise.reject(signal.reason);
+      }
       ep = this.#endpointPool(endpoint);
     } catch (error) {
       return Promise.reject(error);
     }
     const startedAt = now();
+    // Taken here, so that it shows the caller's line; only with leak detection.
+    const stack =
+      this.#leakTimer === null ? undefined : (new Error('acquired here').stack ?? 'acquired here');
     // Fast path: an idle connection whose check and onAcquire are synchronous allocates nothing
     // but the returned promise.
     if (ep.waiters.length === 0) {
@@ -232,7 +345,7 @@ export class ConnectionPool<E, C> {
       if (record !== null) {
         let alive: unknown = true;
         try {
-          alive = this.#check(record);
+          alive = this.#checkForReuse(record);
         } catch (error) {
           alive = Promise.reject(error);
         }
@@ -244,21 +357,21 @@ export class ConnectionPool<E, C> {
             prepared = Promise.reject(error);
           }
           if (!isThenable(prepared)) {
-            this.#handOut(record, endpoint, 0);
+            this.#handOut(record, endpoint, 0, startedAt, stack);
             return Promise.resolve(record.connection);
           }
-          const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt);
+          const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt, stack);
           this.#reserve(acq, record);
           this.#afterOnAcquire(acq, record, prepared);
           return acq.promise;
         }
-        const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt);
+        const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt, stack);
         this.#reserve(acq, record);
         this.#afterCheck(acq, record, alive);
         return acq.promise;
       }
     }
-    const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt);
+    const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt, stack);
     this.#proceed(acq);
     return acq.promise;
   }
@@ -277,8 +390,10 @@ export class ConnectionPool<E, C> {
       return this.#notAcquired(connection, record, 'release');
     }
     record.state = 'releasing';
+    if (record.heapIndex !== -1) this.#held.remove(record);
     if (this.#events.has('release')) {
-      this.#events.emit('release', { endpoint: record.endpoint, connection });
+      const heldMs = now() - record.acquiredAt;
+      this.#events.emit('release', { endpoint: record.endpoint, connection, heldMs });
     }
     let released: unknown;
     try {
@@ -380,6 +495,9 @@ export class ConnectionPool<E, C> {
       this.#closeDone = resolve;
     });
     this.#collector?.cancel();
+    this.#keepAlive?.cancel();
+    this.#leakTimer?.cancel();
+    this.#wakeTimer.cancel();
     // Fail every waiter before disposing anything, so no freed room goes to a waiter.
     for (const ep of this.#endpoints.values()) {
       for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {
@@ -397,6 +515,8 @@ export class ConnectionPool<E, C> {
         const error = this.#closedError(acq.endpoint);
         record.context?.abort(error);
         this.#fail(acq, error);
+      } else if (record.state === 'reserved') {
+        record.context?.abort(this.#closedError(record.endpoint)); // a keepalive check
       }
     }
     for (const controller of this.#creates) {
@@ -452,9 +572,18 @@ export class ConnectionPool<E, C> {
     return ep;
   }
 
-  /** Drops an endpoint that holds nothing, so endpoints used once do not accumulate. */
+  /**
+   * Drops an endpoint that holds nothing, so endpoints used once do not accumulate. Kept: one that
+   * backs off (its failures must be remembered) and, with `maintainMinIdle`, every known one.
+   */
   #forgetIfEmpty(ep: EndpointPool<E, C>): void {
-    if (ep.size === 0 && ep.waiters.length === 0 && this.#endpoints.get(ep.key) === ep) {
+    if (
+      ep.size === 0 &&
+      ep.waiters.length === 0 &&
+      ep.failures === 0 &&
+      !this.#options.maintainMinIdle &&
+      this.#endpoints.get(ep.key) === ep
+    ) {
       this.#endpoints.delete(ep.key);
     }
   }
@@ -467,6 +596,7 @@ export class ConnectionPool<E, C> {
     timeout: number,
     signal: AbortSignal | undefined,
     startedAt: number,
+    stack: string | undefined,
   ): Acquisition<E, C> {
     // timeout 0 never waits in line, but what it starts may take up to createTimeout.
     const budget = timeout === 0 ? this.#options.createTimeout : timeout;
@@ -479,12 +609,14 @@ export class ConnectionPool<E, C> {
       signal,
       startedAt,
     );
+    acq.stack = stack;
     if (acq.deadline !== Number.POSITIVE_INFINITY) {
       this.#deadlines.push(acq);
       this.#deadlineTimer.schedule(acq.deadline);
     }
     if (signal !== undefined) {
       const onAbort = (): void => {
+        this.#totals.aborts++;
         acq.record?.context?.abort(signal.reason);
         this.#fail(acq, signal.reason);
       };
@@ -506,20 +638,48 @@ export class ConnectionPool<E, C> {
       ep = this.#endpointPool(acq.endpoint);
       acq.ep = ep;
     }
-    const record = ep.waiters.length === 0 ? this.#takeIdle(ep, now()) : null;
+    const t = now();
+    const record = ep.waiters.length === 0 ? this.#takeIdle(ep, t) : null;
     if (record !== null) {
       this.#reserve(acq, record);
       this.#runCheck(acq, record);
       return;
     }
-    if (acq.timeout === 0 && !this.#canCreateNow(ep)) {
-      this.#timeOut(acq, true);
+    if (ep.retryAt > t) {
+      this.#fail(acq, this.#unavailableError(acq.endpoint, ep, t));
       return;
     }
+    const { maxWaiters } = this.#options;
+    if ((acq.timeout === 0 || maxWaiters !== Number.POSITIVE_INFINITY) && !this.#canCreateNow(ep)) {
+      if (acq.timeout === 0) {
+        this.#timeOut(acq, true);
+        return;
+      }
+      const waiting = ep.waiters.length - ep.waiters.covers;
+      if (!acq.retried && waiting >= maxWaiters) {
+        this.#fail(
+          acq,
+          new ConnectionPoolQueueFullError(
+            `Cannot acquire a connection to endpoint ${show(acq.endpoint)}: ${waiting} acquirers ` +
+              `already wait there, maxWaiters is ${maxWaiters}`,
+          ),
+        );
+        return;
+      }
+    }
     acq.state = 'queued';
+    acq.waited = true;
+    this.#waiting++;
     if (acq.retried) ep.waiters.unshift(acq);
     else ep.waiters.push(acq);
     this.#pumpEndpoint(ep);
+  }
+
+  /** `checkAliveness` before reusing an idle connection, unless it was released very recently. */
+  #checkForReuse(record: Rec<E, C>): unknown {
+    const skip = this.#options.skipAlivenessCheckWithin;
+    if (skip > 0 && now() - record.lastReleasedAt < skip) return true;
+    return this.#check(record);
   }
 
   /** Runs `checkAliveness` (if the manager has one) with the record's reusable context. */
@@ -533,7 +693,7 @@ export class ConnectionPool<E, C> {
   #runCheck(acq: Acquisition<E, C>, record: Rec<E, C>): void {
     let alive: unknown;
     try {
-      alive = this.#check(record);
+      alive = this.#checkForReuse(record);
     } catch (error) {
       alive = Promise.reject(error);
     }
@@ -584,17 +744,8 @@ export class ConnectionPool<E, C> {
   }
 
   #dead(acq: Acquisition<E, C>, record: Rec<E, C>): void {
-    const { endpoint, connection } = record;
-    if (this.#events.has('dead')) this.#events.emit('dead', { endpoint, connection });
-    this.#dispose(record, 'dead', false);
     acq.record = null;
-    let handled: unknown;
-    try {
-      handled = this.#manager.onConnectionDead?.(endpoint, connection);
-    } catch (error) {
-      this.#fail(acq, error);
-      return;
-    }
+    const handled = this.#buryDead(record);
     if (isThenable(handled)) {
       handled.then(
         () => this.#retry(acq),
@@ -603,6 +754,22 @@ export class ConnectionPool<E, C> {
       return;
     }
     this.#retry(acq);
+  }
+
+  /**
+   * Rule 8 for a connection `checkAliveness` found dead: disposes it and calls `onConnectionDead`.
+   * @returns what `onConnectionDead` returned, or a rejected promise if it threw.
+   */
+  #buryDead(record: Rec<E, C>): unknown {
+    const { endpoint, connection } = record;
+    this.#totals.deadConnections++;
+    if (this.#events.has('dead')) this.#events.emit('dead', { endpoint, connection });
+    this.#dispose(record, 'dead', false);
+    try {
+      return this.#manager.onConnectionDead?.(endpoint, connection);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #retry(acq: Acquisition<E, C>): void {
@@ -642,14 +809,30 @@ export class ConnectionPool<E, C> {
       return;
     }
     this.#settle(acq);
-    this.#handOut(record, acq.endpoint, now() - acq.startedAt);
+    if (acq.waited) this.#totals.waitedAcquires++;
+    const t = now();
+    this.#handOut(record, acq.endpoint, t - acq.startedAt, t, acq.stack);
     acq.resolve(record.connection);
   }
 
-  /** The record now belongs to its user. */
-  #handOut(record: Rec<E, C>, endpoint: E, waitedMs: number): void {
+  /** The record now belongs to its user; `stack` is given only with leak detection. */
+  #handOut(
+    record: Rec<E, C>,
+    endpoint: E,
+    waitedMs: number,
+    t: number,
+    stack: string | undefined,
+  ): void {
     record.state = 'acquired';
     record.acquisition = null;
+    record.acquiredAt = t;
+    record.uses++;
+    this.#totals.acquires++;
+    if (stack !== undefined) {
+      record.stack = stack;
+      this.#held.push(record);
+      this.#leakTimer?.schedule(t + this.#options.leakDetectionThreshold);
+    }
     if (this.#events.has('acquire')) {
       this.#events.emit('acquire', { endpoint, connection: record.connection, waitedMs });
     }
@@ -660,6 +843,7 @@ export class ConnectionPool<E, C> {
     const ep = acq.ep;
     if (acq.state === 'queued') {
       ep.waiters.remove(acq);
+      this.#waiting--;
       this.#updateBlocked(ep);
     }
     acq.state = 'settled';
@@ -695,6 +879,7 @@ export class ConnectionPool<E, C> {
       cause,
     );
     acq.record?.context?.abort(error);
+    this.#totals.timeouts++;
     this.#fail(acq, error);
     if (this.#events.has('timeout')) this.#events.emit('timeout', { endpoint: acq.endpoint });
   }
@@ -715,13 +900,26 @@ export class ConnectionPool<E, C> {
   /** Whether a connection for `ep` could be created right now without waiting behind anyone. */
   #canCreateNow(ep: EndpointPool<E, C>): boolean {
     if (ep.waiters.firstUncovered !== null || ep.size >= this.#options.maxSize) return false;
+    if (!this.#mayCreate(ep)) return false;
     if (this.#size < this.#options.totalMaxSize) return true;
     return this.#blocked.length === 0 && this.#extraIdle.length + this.#persistentIdle.length > 0;
   }
 
+  /**
+   * After a failed create, once its wait is over, an endpoint creates one connection at a time
+   * (a probe) until one succeeds. During the wait itself nobody is queued there.
+   */
+  #mayCreate(ep: EndpointPool<E, C>): boolean {
+    return ep.failures === 0 || ep.creating === 0;
+  }
+
   /** Starts creates for `ep`'s uncovered waiters as far as the limits allow. */
   #pumpEndpoint(ep: EndpointPool<E, C>): void {
-    while (ep.waiters.firstUncovered !== null && ep.size < this.#options.maxSize) {
+    while (
+      ep.waiters.firstUncovered !== null &&
+      ep.size < this.#options.maxSize &&
+      this.#mayCreate(ep)
+    ) {
       // Behind endpoints already waiting for total capacity, wait in their line.
       if (
         this.#size >= this.#options.totalMaxSize &&
@@ -732,6 +930,7 @@ export class ConnectionPool<E, C> {
       this.#startCreate(ep);
     }
     this.#updateBlocked(ep);
+    this.#replenish(ep);
   }
 
   /** Serves endpoints waiting for total capacity, oldest waiter first, while there is room. */
@@ -745,7 +944,12 @@ export class ConnectionPool<E, C> {
 
   /** Keeps `ep` in the heap of endpoints waiting for total capacity exactly while it is. */
   #updateBlocked(ep: EndpointPool<E, C>): void {
-    if (ep.waiters.firstUncovered !== null && ep.size < this.#options.maxSize && !this.#closed) {
+    if (
+      ep.waiters.firstUncovered !== null &&
+      ep.size < this.#options.maxSize &&
+      this.#mayCreate(ep) &&
+      !this.#closed
+    ) {
       if (ep.heapIndex === -1) this.#blocked.push(ep);
       else this.#blocked.update(ep);
     } else if (ep.heapIndex !== -1) {
@@ -757,6 +961,7 @@ export class ConnectionPool<E, C> {
   #capacityFreed(ep: EndpointPool<E, C>): void {
     this.#updateBlocked(ep);
     this.#pumpTotal();
+    this.#replenish(ep);
     this.#forgetIfEmpty(ep);
     if (this.#closed) this.#checkClosed();
   }
@@ -765,17 +970,32 @@ export class ConnectionPool<E, C> {
   #evict(): boolean {
     const victim = this.#extraIdle.peek() ?? this.#persistentIdle.peek();
     if (victim === undefined) return false;
+    this.#totals.evictions++;
     this.#dispose(victim, 'evicted', false);
     return true;
   }
 
   // ---- creating -----------------------------------------------------------------------------
 
-  #startCreate(ep: EndpointPool<E, C>): void {
-    const endpoint = ep.waiters.firstUncovered?.endpoint ?? ep.endpoint;
+  /**
+   * Starts one create for `ep`: its connection serves the oldest waiter or becomes idle.
+   * @param done called once with its outcome (for `prewarm`).
+   */
+  #startCreate(
+    ep: EndpointPool<E, C>,
+    endpoint: E = ep.waiters.firstUncovered?.endpoint ?? ep.endpoint,
+    done?: (failed: boolean, error: unknown) => void,
+  ): void {
     ep.waiters.cover();
     this.#size++;
+    this.#creating++;
     this.#updateBlocked(ep);
+    const seq = this.#createSeq++;
+    const startedAt = now();
+    const failed = (error: unknown): void => {
+      this.#createFailed(ep, endpoint, error, startedAt, seq);
+      done?.(true, error);
+    };
     const controller = new AbortController();
     this.#creates.add(controller);
     let settled = false;
@@ -788,7 +1008,7 @@ export class ConnectionPool<E, C> {
         `Creating a connection to endpoint ${show(endpoint)} timed out after createTimeout ${createTimeout} ms`,
       );
       controller.abort(error);
-      this.#createFailed(ep, endpoint, error);
+      failed(error);
     }, createTimeout);
     new Promise<C>((resolve) => {
       resolve(this.#manager.create(endpoint, { signal: controller.signal }));
@@ -802,7 +1022,7 @@ export class ConnectionPool<E, C> {
         settled = true;
         clearTimeout(timer);
         this.#creates.delete(controller);
-        this.#created(ep, endpoint, connection);
+        if (this.#created(ep, endpoint, connection, startedAt, seq)) done?.(false, undefined);
       },
       (error: unknown) => {
         if (settled) {
@@ -813,41 +1033,149 @@ export class ConnectionPool<E, C> {
         settled = true;
         clearTimeout(timer);
         this.#creates.delete(controller);
-        this.#createFailed(ep, endpoint, error);
+        failed(error);
       },
     );
   }
 
-  #created(ep: EndpointPool<E, C>, endpoint: E, connection: C): void {
+  /** @returns whether the connection was taken (false: it was a duplicate, a failed create). */
+  #created(
+    ep: EndpointPool<E, C>,
+    endpoint: E,
+    connection: C,
+    startedAt: number,
+    seq: number,
+  ): boolean {
     if (this.#records.has(connection)) {
-      this.#createFailed(
-        ep,
-        endpoint,
-        new TypeError(
-          `create returned a connection that is already in the pool (endpoint ${show(endpoint)}); ` +
-            'each connection must be a distinct value',
-        ),
+      const error = new TypeError(
+        `create returned a connection that is already in the pool (endpoint ${show(endpoint)}); ` +
+          'each connection must be a distinct value',
       );
-      return;
+      this.#createFailed(ep, endpoint, error, startedAt, seq);
+      return false;
     }
     const t = now();
-    const record = new ConnectionRecord(ep, endpoint, connection, t, this.#options.maxLifetime);
+    const { maxLifetime, maxLifetimeJitter } = this.#options;
+    const lifetime =
+      maxLifetimeJitter > 0 ? maxLifetime * (1 - maxLifetimeJitter * Math.random()) : maxLifetime;
+    const record = new ConnectionRecord(ep, endpoint, connection, t, lifetime);
     ep.waiters.uncover();
     ep.acquired++;
+    this.#creating--;
+    this.#totals.created++;
     this.#records.set(connection, record);
-    if (this.#events.has('create')) this.#events.emit('create', { endpoint, connection });
+    if (this.#events.has('create')) {
+      this.#events.emit('create', { endpoint, connection, durationMs: t - startedAt });
+    }
+    const recovered = ep.failures > 0;
+    if (recovered) this.#recovered(ep);
     this.#makeAvailable(record, t, false);
+    // The probe succeeded: acquirers queued behind it get creates of their own.
+    if (recovered) this.#pumpEndpoint(ep);
+    return true;
   }
 
-  #createFailed(ep: EndpointPool<E, C>, endpoint: E, error: unknown): void {
+  #createFailed(
+    ep: EndpointPool<E, C>,
+    endpoint: E,
+    error: unknown,
+    startedAt: number,
+    seq: number,
+  ): void {
     ep.waiters.uncover();
     this.#size--;
+    this.#creating--;
+    this.#totals.createErrors++;
     ep.errors++;
     ep.lastError = error;
-    if (this.#events.has('createError')) this.#events.emit('createError', { endpoint, error });
+    ep.lastCreateError = error;
+    const t = now();
+    if (this.#events.has('createError')) {
+      this.#events.emit('createError', { endpoint, error, durationMs: t - startedAt });
+    }
+    if (this.#options.createRetryDelay > 0 && seq >= ep.failedMark) {
+      this.#backOff(ep, t, error);
+    } else {
+      const head = ep.waiters.head;
+      if (head !== null) this.#fail(head, error);
+    }
+    this.#capacityFreed(ep);
+  }
+
+  // ---- create backoff -----------------------------------------------------------------------
+
+  /**
+   * A create failed with `error` and no other failure was counted since it started: the
+   * endpoint's next create waits; the oldest waiter gets `error` and the others fail at once.
+   */
+  #backOff(ep: EndpointPool<E, C>, t: number, error: unknown): void {
+    const { createRetryDelay, createRetryMaxDelay, maintainMinIdle } = this.#options;
+    ep.failures++;
+    ep.failedMark = this.#createSeq;
+    const nominal = Math.min(createRetryMaxDelay, createRetryDelay * 2 ** (ep.failures - 1));
+    // The first wait is exact; later ones are jittered so that pools do not retry in step.
+    ep.retryAt = t + (ep.failures === 1 ? nominal : nominal * (0.5 + Math.random() / 2));
+    // maintainMinIdle creates again when the wait ends; otherwise the endpoint may be forgotten
+    // once it has been quiet for the longest wait.
+    ep.wake ??= new Wake(ep);
+    ep.wake.set(this.#wakes, ep.retryAt + (maintainMinIdle ? 0 : createRetryMaxDelay));
+    this.#wakeTimer.schedule(ep.wake.at);
     const head = ep.waiters.head;
     if (head !== null) this.#fail(head, error);
-    this.#capacityFreed(ep);
+    for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {
+      this.#fail(waiter, this.#unavailableError(waiter.endpoint, ep, t));
+    }
+  }
+
+  /** A create succeeded: the backoff is over. */
+  #recovered(ep: EndpointPool<E, C>): void {
+    ep.failures = 0;
+    ep.retryAt = 0;
+    if (ep.wake !== null && ep.wake.heapIndex !== -1) this.#wakes.remove(ep.wake);
+  }
+
+  #wakeUp(): void {
+    const t = now();
+    for (let wake = this.#wakes.peek(); wake !== undefined; wake = this.#wakes.peek()) {
+      if (wake.at > t) {
+        this.#wakeTimer.schedule(wake.at);
+        return;
+      }
+      this.#wakes.remove(wake);
+      const ep = wake.owner;
+      if (this.#options.maintainMinIdle) {
+        this.#replenish(ep);
+      } else if (ep.creating === 0) {
+        // Quiet for the longest wait: its failures are history.
+        ep.failures = 0;
+        ep.retryAt = 0;
+        this.#forgetIfEmpty(ep);
+      }
+    }
+  }
+
+  #unavailableError(endpoint: E, ep: EndpointPool<E, C>, t: number): EndpointUnavailableError {
+    const { createRetryDelay, createRetryMaxDelay } = this.#options;
+    return new EndpointUnavailableError(
+      `Endpoint ${show(endpoint)} is unavailable: ${ep.failures} create(s) in a row failed, the ` +
+        `next may start in ${Math.ceil(ep.retryAt - t)} ms (createRetryDelay ${createRetryDelay} ms, ` +
+        `createRetryMaxDelay ${createRetryMaxDelay} ms)`,
+      { cause: ep.lastCreateError },
+    );
+  }
+
+  // ---- maintainMinIdle ----------------------------------------------------------------------
+
+  /**
+   * With `maintainMinIdle`: opens connections until `ep` has `minIdle`, using free total capacity
+   * only (never evicting), and not while it backs off (its wake-up comes back here).
+   */
+  #replenish(ep: EndpointPool<E, C>): void {
+    if (!this.#options.maintainMinIdle || this.#closed || ep.retryAt > now()) return;
+    const { minIdle, totalMaxSize } = this.#options;
+    while (ep.size < minIdle && this.#size < totalMaxSize && this.#mayCreate(ep)) {
+      this.#startCreate(ep);
+    }
   }
 
   /** A connection that arrived after its create timed out: it was never counted, only disposed. */
@@ -873,6 +1201,7 @@ export class ConnectionPool<E, C> {
     const head = ep.waiters.head;
     if (head !== null) {
       ep.waiters.remove(head);
+      this.#waiting--;
       this.#updateBlocked(ep);
       this.#reserve(head, record);
       if (check) this.#runCheck(head, record);
@@ -908,6 +1237,7 @@ export class ConnectionPool<E, C> {
       this.#extraIdle.push(record);
     }
     this.#collector?.schedule(expiresAt);
+    this.#keepAlive?.schedule(t + this.#options.keepAliveInterval);
   }
 
   /** Takes the next idle connection of `ep` that has not expired, disposing expired ones. */
@@ -939,6 +1269,7 @@ export class ConnectionPool<E, C> {
     if (record.state !== 'releasing') return RESOLVED; // close({ timeout }) disposed it meanwhile
     if (this.#closed) return this.#dispose(record, 'closed', true);
     if (record.lifetimeEndsAt <= t) return this.#dispose(record, 'lifetime', true);
+    if (record.uses >= this.#options.maxUses) return this.#dispose(record, 'maxUses', true);
     record.lastReleasedAt = t;
     this.#makeAvailable(record, t, false);
     if (this.#collector === null) this.#collectBatch(t);
@@ -992,6 +1323,86 @@ export class ConnectionPool<E, C> {
     }
   }
 
+  // ---- keepalive ----------------------------------------------------------------------------
+
+  /**
+   * Checks every idle connection neither used nor checked for `keepAliveInterval`. While checked it
+   * is reserved (counted as acquired), so no acquirer can take it meanwhile: one that comes then
+   * creates a connection or waits, and gets this one if it turns out alive.
+   */
+  #sweepKeepAlive(): void {
+    const t = now();
+    const interval = this.#options.keepAliveInterval;
+    const due: Rec<E, C>[] = [];
+    const isDue = (record: Rec<E, C>): boolean =>
+      Math.max(record.lastReleasedAt, record.lastCheckedAt) + interval <= t && record.expiresAt > t;
+    for (const ep of this.#endpoints.values()) {
+      for (let record = ep.persistent.head; record !== null; record = record.next) {
+        if (isDue(record)) due.push(record);
+      }
+      for (let record = ep.extra.head; record !== null; record = record.next) {
+        if (isDue(record)) due.push(record);
+      }
+    }
+    for (const record of due) {
+      if (record.state !== 'idle') continue; // disposed by an earlier check's consequences
+      this.#detachIdle(record);
+      record.pool.acquired++;
+      record.state = 'reserved';
+      record.lastCheckedAt = t;
+      let alive: unknown;
+      try {
+        alive = this.#check(record);
+      } catch (error) {
+        alive = Promise.reject(error);
+      }
+      if (isThenable(alive)) {
+        alive.then(
+          (value) => this.#keptAlive(record, value, false),
+          () => this.#keptAlive(record, undefined, true),
+        );
+      } else {
+        this.#keptAlive(record, alive, false);
+      }
+    }
+    if (this.#extraIdle.length + this.#persistentIdle.length > 0) {
+      this.#keepAlive?.schedule(t + interval);
+    }
+  }
+
+  /** A keepalive check ended; a check that threw leaves the connection to the next acquirer's. */
+  #keptAlive(record: Rec<E, C>, alive: unknown, failed: boolean): void {
+    record.context?.reset();
+    if (record.state === 'disposed') return; // close({ timeout }) disposed it meanwhile
+    if (alive === false) {
+      // Nobody waits for this: an onConnectionDead error has no one to go to.
+      const handled = this.#buryDead(record);
+      if (isThenable(handled)) handled.then(undefined, () => undefined);
+      return;
+    }
+    this.#makeAvailable(record, now(), failed);
+  }
+
+  // ---- leak detection -----------------------------------------------------------------------
+
+  /** Emits `leak` once for each connection held `leakDetectionThreshold` or longer. */
+  #reportLeaks(): void {
+    const t = now();
+    const threshold = this.#options.leakDetectionThreshold;
+    for (let record = this.#held.peek(); record !== undefined; record = this.#held.peek()) {
+      if (record.acquiredAt + threshold > t) {
+        this.#leakTimer?.schedule(record.acquiredAt + threshold);
+        return;
+      }
+      this.#held.remove(record);
+      const { endpoint, connection, stack = '' } = record;
+      record.stack = undefined;
+      if (this.#events.has('leak')) {
+        this.#events.emit('leak', { endpoint, connection, heldMs: t - record.acquiredAt, stack });
+      }
+    }
+  }
+
   // ---- disposing ----------------------------------------------------------------------------
 
   /**
@@ -1007,12 +1418,17 @@ export class ConnectionPool<E, C> {
     cause?: unknown,
   ): Promise<void> {
     const ep = record.pool;
-    if (record.state === 'idle') this.#detachIdle(record);
-    else ep.acquired--;
+    if (record.state === 'idle') {
+      this.#detachIdle(record);
+    } else {
+      if (record.heapIndex !== -1) this.#held.remove(record);
+      ep.acquired--;
+    }
     record.state = 'disposed';
     record.acquisition = null;
     this.#records.delete(record.connection);
     this.#size--;
+    this.#totals.disposed++;
     const { endpoint, connection } = record;
     if (this.#events.has('dispose')) {
       this.#events.emit(
@@ -1051,6 +1467,7 @@ export class ConnectionPool<E, C> {
     return Promise.race([disposed, timedOut]).then(
       () => this.#disposed(timer),
       (error: unknown) => {
+        this.#totals.disposeErrors++;
         if (this.#events.has('disposeError')) {
           this.#events.emit('disposeError', { endpoint, connection, error });
         }

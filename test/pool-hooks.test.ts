@@ -33,14 +33,17 @@ describe('hook errors (rule 9)', () => {
     const how = sync ? 'throws' : 'rejects';
 
     it(`create ${how}: counts roll back and acquire rejects with that error`, async () => {
-      const { pool, mock, log } = makePool({ minIdle: 0, maxSize: 1 });
+      // Without the create backoff of SPEC §7 (on by default), which would fail the next acquirers fast.
+      const { pool, mock, log } = makePool({ minIdle: 0, maxSize: 1, createRetryDelay: 0 });
       const err = new Error('refused');
       mock.once('create', { error: err, sync });
       const t = track(pool.acquire('a'));
       await settle(clock);
       assert.equal(rejected(t), err);
       assertSizes(pool, 0, [['a', 0, 0, 0]]);
-      assert.deepEqual(eventsOf(log, 'createError'), [{ endpoint: 'a', error: err }]);
+      assert.deepEqual(eventsOf(log, 'createError'), [
+        { endpoint: 'a', error: err, durationMs: 0 },
+      ]);
       assert.deepEqual(eventsOf(log, 'create'), []);
       const c = await pool.acquire('a');
       assert.equal(c.id, 2);
@@ -48,7 +51,8 @@ describe('hook errors (rule 9)', () => {
     });
 
     it(`create ${how}: a waiter queued behind the failed create gets a connection of its own`, async () => {
-      const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });
+      // Without the create backoff of SPEC §7 (on by default), which would fail the next acquirers fast.
+      const { pool, mock } = makePool({ minIdle: 0, maxSize: 1, createRetryDelay: 0 });
       const err = new Error('refused');
       mock.once('create', { error: err, sync, ...(sync ? {} : { delay: 10 }) });
       const x = track(pool.acquire('a'));
@@ -318,12 +322,12 @@ describe('discard (decision 11) and events', () => {
       return [event, connection?.id, rest];
     });
     assert.deepEqual(simplified, [
-      ['create', 1, { endpoint: 'a' }],
+      ['create', 1, { endpoint: 'a', durationMs: 0 }],
       ['acquire', 1, { endpoint: 'a', waitedMs: 0 }],
-      ['release', 1, { endpoint: 'a' }],
+      ['release', 1, { endpoint: 'a', heldMs: 5 }],
       ['dead', 1, { endpoint: 'a' }],
       ['dispose', 1, { endpoint: 'a', reason: 'dead' }],
-      ['create', 2, { endpoint: 'a' }],
+      ['create', 2, { endpoint: 'a', durationMs: 0 }],
       ['acquire', 2, { endpoint: 'a', waitedMs: 0 }],
       ['dispose', 2, { endpoint: 'a', reason: 'discarded' }],
     ]);
@@ -333,6 +337,7 @@ describe('discard (decision 11) and events', () => {
     const mock = new MockConnectionManager();
     const pool = new ConnectionPool<string, MockConnection>(mock, {
       minIdle: 0,
+      createRetryDelay: 0, // the acquire after the failed create must not fail fast (SPEC §7)
       maxSize: 1,
       idleTimeout: 0,
     });
@@ -374,7 +379,12 @@ describe('discard (decision 11) and events', () => {
 
   it('nothing throws when nobody listens', async () => {
     const mock = new MockConnectionManager();
-    const pool = new ConnectionPool<string, MockConnection>(mock, { minIdle: 0, maxSize: 1 });
+    // Without the create backoff of SPEC §7 (on by default), which would fail the next acquirers fast.
+    const pool = new ConnectionPool<string, MockConnection>(mock, {
+      minIdle: 0,
+      maxSize: 1,
+      createRetryDelay: 0,
+    });
     mock.once('create', { error: new Error('x') });
     await assert.rejects(pool.acquire('a'), /x/);
     const c1 = await pool.acquire('a');

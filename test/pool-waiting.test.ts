@@ -133,7 +133,7 @@ describe('fair waiting (rule 5)', () => {
     await settle(clock);
     assert.equal(rejected(y), err);
     assert.deepEqual(sizes(pool, 'a'), { all: 1, acquired: 1, idle: 0 });
-    assert.deepEqual(eventsOf(log, 'createError'), [{ endpoint: 'a', error: err }]);
+    assert.deepEqual(eventsOf(log, 'createError'), [{ endpoint: 'a', error: err, durationMs: 0 }]);
   });
 
   it('a finished create with nobody waiting becomes idle', async () => {

@@ -32,6 +32,10 @@ export class Acquisition<E, C> implements Waiter<Acquisition<E, C>>, HeapItem {
   record: ConnectionRecord<E, C> | null = null;
   /** Set once it gave back a dead connection: if it must wait now, it goes first. */
   retried = false;
+  /** Set once it was queued: it counts as a waited acquire. */
+  waited = false;
+  /** With leak detection: the stack of the `acquire` call. */
+  stack: string | undefined = undefined;
   onAbort: (() => void) | null = null;
   prev: Acquisition<E, C> | null = null;
   next: Acquisition<E, C> | null = null;

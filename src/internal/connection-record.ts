@@ -1,8 +1,9 @@
 /**
  * What the pool knows about one connection. Its `state` says which list it is in:
  * - `idle`: in its endpoint's persistent or extra list and in one of the pool's expiry heaps;
- * - `reserved`: taken for an acquirer that is checking it or running `onAcquire` (counted as acquired);
- * - `acquired`: held by a user;
+ * - `reserved`: taken for an acquirer that is checking it or running `onAcquire`, or being checked by
+ *   keepalive (`acquisition` is `null` then); counted as acquired;
+ * - `acquired`: held by a user (and in the pool's leak heap while leak detection is on);
  * - `releasing`: in `onRelease` (counted as acquired);
  * - `disposed`: gone from every list and count.
  * The pool moves a record between states in one place per transition.
@@ -27,6 +28,14 @@ export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, H
   lastReleasedAt: number;
   /** While idle: when it expires. */
   expiresAt = Number.POSITIVE_INFINITY;
+  /** When keepalive last checked it; `-Infinity` before. */
+  lastCheckedAt = Number.NEGATIVE_INFINITY;
+  /** When its current or last acquire resolved. */
+  acquiredAt = 0;
+  /** How many acquires it has served. */
+  uses = 0;
+  /** With leak detection: the stack of the acquire that holds it. */
+  stack: string | undefined = undefined;
   /** While reserved: the acquirer it is being prepared for. */
   acquisition: Acquisition<E, C> | null = null;
   /** Context of its aliveness checks, made on first use. */

@@ -1,0 +1,75 @@
+/**
+ * What `pool.stats()` returns: a snapshot of gauges (how many connections are in each state right
+ * now) and cumulative counters since the pool was made. Gauges and counters cost O(1) to keep; the
+ * per-endpoint list is built on each call.
+ *
+ * @example
+ * ```ts
+ * const { size, idle, waiting, totals } = pool.stats();
+ * console.log(`${size} open, ${idle} idle, ${waiting} waiting, ${totals.timeouts} timeouts`);
+ * ```
+ */
+export interface PoolStats<E = unknown> {
+  /** All connections: idle, acquired and being created. */
+  size: number;
+  idle: number;
+  /** Held by users, or being checked or prepared for them, or being released. */
+  acquired: number;
+  creating: number;
+  /** Acquirers queued in the pool (waiting for a create, a release or capacity). */
+  waiting: number;
+  totals: PoolTotals;
+  /** One entry per endpoint the pool currently knows. */
+  endpoints: EndpointStats<E>[];
+}
+
+/** Cumulative counters since the pool was made. */
+export interface PoolTotals {
+  /** Successful creates. */
+  created: number;
+  /** Connections disposed, whether or not `dispose` succeeded. */
+  disposed: number;
+  /** Successful acquires. */
+  acquires: number;
+  /** Successful acquires that had to queue. */
+  waitedAcquires: number;
+  /** Acquires that failed because their timeout ran out. */
+  timeouts: number;
+  /** Acquires that failed because their signal aborted. */
+  aborts: number;
+  /** Failed creates, including those that ran out of `createTimeout`. */
+  createErrors: number;
+  /** Connections found dead by `checkAliveness`, at acquire or by keepalive. */
+  deadConnections: number;
+  /** Idle connections disposed to make room for another endpoint. */
+  evictions: number;
+  /** `dispose` calls that threw, rejected or ran out of `disposeTimeout`. */
+  disposeErrors: number;
+}
+
+/** The gauges of one endpoint. */
+export interface EndpointStats<E = unknown> {
+  /** The first endpoint value seen for its key. */
+  endpoint: E;
+  size: number;
+  idle: number;
+  acquired: number;
+  creating: number;
+  waiting: number;
+}
+
+/** Fresh zeroed counters. */
+export function newTotals(): PoolTotals {
+  return {
+    created: 0,
+    disposed: 0,
+    acquires: 0,
+    waitedAcquires: 0,
+    timeouts: 0,
+    aborts: 0,
+    createErrors: 0,
+    deadConnections: 0,
+    evictions: 0,
+    disposeErrors: 0,
+  };
+}
