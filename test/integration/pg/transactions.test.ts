@@ -2,7 +2,7 @@
 // never reaches the next user of the connection, whether the connection goes idle or straight to
 // a waiter; committed work stays committed.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type pg from 'pg';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
@@ -16,13 +16,18 @@ before(async () => {
 });
 after(() => server.destroy());
 beforeEach(() => server.query('TRUNCATE items'));
+// A failed test must not leave a transaction holding a lock on items for the next ones.
+const pools: Array<ConnectionPool<'master', pg.Client>> = [];
+afterEach(() => Promise.all(pools.splice(0).map((pool) => pool.close({ timeout: 0 }))));
 
 /** One connection only, so the next user of the endpoint gets the same client. */
 function onePool(): ConnectionPool<'master', pg.Client> {
   const manager = new PgConnectionManager({
     master: { ...server.config, application_name: 'gcp-txn' },
   });
-  return new ConnectionPool(manager, { minIdle: 1, maxSize: 1 });
+  const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 1 });
+  pools.push(pool);
+  return pool;
 }
 
 /** What the next user sees: the rows of `items`, and the transaction state client- and server-side. */
