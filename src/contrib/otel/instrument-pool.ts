@@ -85,7 +85,14 @@ export function instrumentPool<E, C>(
   checkArguments(pool, meter, options);
   const nameOf = options.poolName ?? defaultPoolName;
   const instruments = createInstruments(meter);
-  const attributes = (endpoint: E): Attributes => ({ [POOL_NAME]: nameOf(endpoint) });
+
+  /** Every pool name seen in an event or a collection: reported on, at 0 once its endpoint is gone. */
+  const known = new Set<string>();
+  const attributes = (endpoint: E): Attributes => {
+    const name = nameOf(endpoint);
+    known.add(name);
+    return { [POOL_NAME]: name };
+  };
 
   const unsubscribe = [
     listen(pool, 'create', ({ endpoint, durationMs }) => {
@@ -102,8 +109,6 @@ export function instrumentPool<E, C>(
     }),
   ];
 
-  /** Every pool name a collection has seen: reported on, at 0 once its endpoint is gone. */
-  const known = new Set<string>();
   const observe: BatchObservableCallback = (result) => {
     const current = new Map<string, { idle: number; used: number; pending: number }>();
     for (const { endpoint, idle, acquired, waiting } of pool.stats().endpoints) {

@@ -271,19 +271,28 @@ describe('instrumentPool (OpenTelemetry metrics)', () => {
     assert.deepEqual(
       points(metrics, 'db.client.connection.count'),
       [
+        [{ [POOL]: 'gone', [STATE]: 'idle' }, 0],
+        [{ [POOL]: 'gone', [STATE]: 'used' }, 0],
         [{ [POOL]: 'kept', [STATE]: 'idle' }, 0],
         [{ [POOL]: 'kept', [STATE]: 'used' }, 1],
       ],
-      'a name is known once a collection has seen it',
+      'gone is known from its events although no collection saw it in the pool',
     );
+    assert.deepEqual(points(metrics, 'db.client.connection.max'), [
+      [{ [POOL]: 'gone' }, 2],
+      [{ [POOL]: 'kept' }, 2],
+    ]);
     await pool.release(held);
     await closePool(pool, clock);
     metrics = await collect(reader, clock);
     assert.deepEqual(points(metrics, 'db.client.connection.count'), [
+      [{ [POOL]: 'gone', [STATE]: 'idle' }, 0],
+      [{ [POOL]: 'gone', [STATE]: 'used' }, 0],
       [{ [POOL]: 'kept', [STATE]: 'idle' }, 0],
       [{ [POOL]: 'kept', [STATE]: 'used' }, 0],
     ]);
     assert.deepEqual(points(metrics, 'db.client.connection.pending_requests'), [
+      [{ [POOL]: 'gone' }, 0],
       [{ [POOL]: 'kept' }, 0],
     ]);
     assert.deepEqual(
