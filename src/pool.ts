@@ -650,7 +650,9 @@ export class ConnectionPool<E, C> {
       return;
     }
     const { maxWaiters } = this.#options;
-    if ((acq.timeout === 0 || maxWaiters !== Number.POSITIVE_INFINITY) && !this.#canCreateNow(ep)) {
+    // Served by neither an idle connection nor free capacity: it has to queue.
+    const queues = !this.#canCreateNow(ep);
+    if (queues) {
       if (acq.timeout === 0) {
         this.#timeOut(acq, true);
         return;
@@ -668,7 +670,7 @@ export class ConnectionPool<E, C> {
       }
     }
     acq.state = 'queued';
-    acq.waited = true;
+    acq.waited ||= queues;
     this.#waiting++;
     if (acq.retried) ep.waiters.unshift(acq);
     else ep.waiters.push(acq);

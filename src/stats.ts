@@ -31,7 +31,10 @@ export interface PoolTotals {
   disposed: number;
   /** Successful acquires. */
   acquires: number;
-  /** Successful acquires that had to queue. */
+  /**
+   * Successful acquires that had to queue: neither an idle connection nor free capacity for a
+   * create was there when they asked (or when they came back after a dead connection).
+   */
   waitedAcquires: number;
   /** Acquires that failed because their timeout ran out. */
   timeouts: number;

@@ -32,7 +32,7 @@ export class Acquisition<E, C> implements Waiter<Acquisition<E, C>>, HeapItem {
   record: ConnectionRecord<E, C> | null = null;
   /** Set once it gave back a dead connection: if it must wait now, it goes first. */
   retried = false;
-  /** Set once it was queued: it counts as a waited acquire. */
+  /** Set once it had to queue (no idle connection, no free capacity): a waited acquire. */
   waited = false;
   /** With leak detection: the stack of the `acquire` call. */
   stack: string | undefined = undefined;

@@ -71,6 +71,7 @@ const EVENTS = [
   'disposeError',
   'dead',
   'timeout',
+  'leak',
 ] as const;
 
 /** Records every core event of `pool`, in order. */
