@@ -33,9 +33,10 @@ export interface InstrumentPoolOptions<E> {
  * What {@link instrumentPool} returns.
  *
  * @example
- * const metrics = instrumentPool(pool, meter);
+ * const instrumentation = instrumentPool(pool, meter);
  * await pool.close();
- * metrics.stop();
+ * await meterProvider.forceFlush(); // the gauges read 0
+ * instrumentation.stop();
  */
 export interface PoolInstrumentation {
   /**
