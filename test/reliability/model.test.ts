@@ -23,6 +23,7 @@ import {
   type ModelConfig,
   PoolModel,
 } from './pool-model.ts';
+import { random } from './random.ts';
 
 const RUNS = Number(process.env.GCP_MODEL_RUNS ?? 200);
 const SEED =
@@ -120,7 +121,10 @@ const release = fc.nat().map((n) =>
       return undefined;
     }
     const t = performance.now();
-    const gone = pool.closed || t >= mock.createdAt.get(conn)! + config.maxLifetime;
+    const gone =
+      pool.closed ||
+      t >= mock.createdAt.get(conn)! + config.maxLifetime ||
+      model.uses.get(conn)! >= config.maxUses;
     const oldest = model.pending(conn.endpoint)[0];
     model.releasedAt.set(conn, t);
     model.expectSettles(
@@ -277,7 +281,8 @@ const steps = fc.commands(
   { maxCommands: 80, size: 'max' },
 );
 
-const config: fc.Arbitrary<ModelConfig> = fc
+/** The pool's options, the manager's `sync`, and a seed for `Math.random` (backoff jitter). */
+const config: fc.Arbitrary<ModelConfig & { randomSeed: number }> = fc
   .record({
     maxSize: fc.integer({ min: 1, max: 3 }),
     extraTotal: fc.integer({ min: 0, max: 4 }),
@@ -292,10 +297,16 @@ const config: fc.Arbitrary<ModelConfig> = fc
     disposeTimeout: fc.integer({ min: 5, max: 100 }),
     backgroundCollector: fc.boolean(),
     disposeBatchSize: fc.integer({ min: 0, max: 3 }),
+    createRetryDelay: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
+    extraRetryDelay: fc.integer({ min: 0, max: 200 }),
+    maxUses: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 1, max: 4 })),
+    maxWaiters: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 0, max: 3 })),
     sync: fc.boolean(),
+    randomSeed: fc.integer(),
   })
-  .map(({ extraTotal, ...c }) => ({
+  .map(({ extraTotal, extraRetryDelay, ...c }) => ({
     ...c,
+    createRetryMaxDelay: c.createRetryDelay + extraRetryDelay,
     totalMaxSize: c.maxSize + extraTotal,
     minIdle: Math.min(c.minIdle, c.maxSize),
     idleTimeout: Math.min(c.idleTimeout, c.maxLifetime),
@@ -346,8 +357,10 @@ describe('pool against its model (randomized, SPEC §4)', () => {
     await fc.assert(
       fc.asyncProperty(config, steps, async (cfg, cmds) => {
         const clock = installClock();
+        const mathRandom = Math.random;
         try {
-          const { sync, ...options } = cfg;
+          const { sync, randomSeed, ...options } = cfg;
+          Math.random = random(randomSeed);
           const mock = new CountingManager({ sync });
           const pool = new ConnectionPool<(typeof ENDPOINTS)[number], Conn>(mock, options);
           const limits = watchLimits(pool, mock, ENDPOINTS, cfg);
@@ -361,6 +374,7 @@ describe('pool against its model (randomized, SPEC §4)', () => {
           totals.created += mock.createdAt.size;
           totals.faults += world.model.faults;
         } finally {
+          Math.random = mathRandom;
           clock.uninstall();
         }
         // Unhandled rejections are reported after the macrotask that made them.

@@ -12,7 +12,9 @@ import type { ConnectionPool } from '../../src/index.ts';
 import {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
+  ConnectionPoolQueueFullError,
   ConnectionPoolTimeoutError,
+  EndpointUnavailableError,
 } from '../../src/index.ts';
 import type { MockConnection, MockHook } from '../../src/testing/index.ts';
 import { MockConnectionManager } from '../../src/testing/index.ts';
@@ -33,6 +35,10 @@ export interface ModelConfig {
   disposeTimeout: number;
   backgroundCollector: boolean;
   disposeBatchSize: number;
+  createRetryDelay: number;
+  createRetryMaxDelay: number;
+  maxUses: number;
+  maxWaiters: number;
   /** Whether the manager's hooks answer synchronously when they do not wait. */
   sync: boolean;
 }
@@ -110,6 +116,8 @@ export interface AcquireRecord {
   /** The effective timeout (the call's or the pool's `acquireTimeout`). */
   readonly timeout: number;
   readonly controller: AbortController | undefined;
+  /** How many acquirers of its endpoint waited, not covered by a create, when it started. */
+  readonly waitingBefore: number;
   state: 'pending' | 'fulfilled' | 'rejected';
   connection: Conn | undefined;
   reason: unknown;
@@ -133,6 +141,12 @@ export class PoolModel {
   readonly violations: string[];
   /** Per endpoint, the highest `seq` of a fulfilled acquire. */
   readonly lastServed = new Map<Endpoint, number>(ENDPOINTS.map((e) => [e, 0]));
+  /** How many times each connection was handed out. */
+  readonly uses = new Map<Conn, number>();
+  /** Endpoints where a create has failed: they may back off (createRetryDelay). */
+  readonly failedEndpoints = new Set<Endpoint>();
+  /** Endpoints whose last create failed: after the backoff they create one at a time (a probe). */
+  readonly probing = new Set<Endpoint>();
   closing: Promise<void> | undefined = undefined;
   /** Failures the pool handled: failed or timed-out creates and disposals, dead connections,
    * failing hooks, aborts and acquire timeouts. */
@@ -151,10 +165,13 @@ export class PoolModel {
     this.pool = pool;
     this.mock = mock;
     this.violations = limitViolations;
-    pool.on('createError', ({ error }) => {
+    pool.on('createError', ({ endpoint, error }) => {
       this.#createErrors.add(error);
+      this.failedEndpoints.add(endpoint);
+      this.probing.add(endpoint);
       this.faults++;
     });
+    pool.on('create', ({ endpoint }) => this.probing.delete(endpoint));
     pool.on('disposeError', () => this.faults++);
     pool.on('dead', () => this.faults++);
   }
@@ -184,6 +201,7 @@ export class PoolModel {
       startedAt: performance.now(),
       timeout: timeout ?? this.config.acquireTimeout,
       controller,
+      waitingBefore: this.pending(endpoint).length - this.mock.creating.get(endpoint)!,
       state: 'pending',
       connection: undefined,
       reason: undefined,
@@ -232,6 +250,9 @@ export class PoolModel {
     const idleSince = this.releasedAt.get(conn) ?? createdAt ?? t;
     if (this.config.minIdle === 0 && t > idleSince && t >= idleSince + this.config.idleTimeout)
       this.violations.push(`${what} at ${t}, idle since ${idleSince}: past idleTimeout`);
+    const uses = (this.uses.get(conn) ?? 0) + 1;
+    this.uses.set(conn, uses);
+    if (uses > this.config.maxUses) this.violations.push(`${what}, use ${uses} > maxUses`);
     this.held.set(conn, record);
     const served = this.lastServed.get(record.endpoint)!;
     if (record.seq > served) this.lastServed.set(record.endpoint, record.seq);
@@ -251,6 +272,12 @@ export class PoolModel {
         this.violations.push(`${what} with a timeout, started at ${record.startedAt}`);
     } else if (reason instanceof ConnectionPoolClosedError) {
       if (!this.pool.closed) this.violations.push(`${what} as closed, but the pool is open`);
+    } else if (reason instanceof EndpointUnavailableError) {
+      if (this.config.createRetryDelay === 0 || !this.failedEndpoints.has(record.endpoint))
+        this.violations.push(`${what} as unavailable, but no create of it failed`);
+    } else if (reason instanceof ConnectionPoolQueueFullError) {
+      if (record.waitingBefore < this.config.maxWaiters)
+        this.violations.push(`${what} as queue full behind ${record.waitingBefore} waiters`);
     } else if (reason instanceof InjectedError) {
       if (!ACQUIRE_HOOKS.has(reason.hook))
         this.violations.push(`${what} with the ${reason.hook} error`);
@@ -297,6 +324,11 @@ export class PoolModel {
           `${where}: acquire #${this.lastServed.get(endpoint)} of ${endpoint} served before #${oldest.seq}, which still waits`,
         );
       }
+      // maxWaiters (§7) bounds the waiters no create in flight will serve.
+      assert.ok(
+        pending.length - creating <= config.maxWaiters,
+        `${where}: ${pending.length} waiters, ${creating} creating at ${endpoint}`,
+      );
       // Rule 6: nobody waits past the deadline.
       for (const a of pending) {
         const deadline = a.startedAt + (a.timeout || config.createTimeout);
@@ -306,10 +338,10 @@ export class PoolModel {
         );
       }
       // Rules 4, 5: no idle connection while its endpoint has waiters; a waiter that no create
-      // serves waits only for a limit.
+      // serves waits only for a limit (or for the probe of an endpoint whose creates failed).
       if (pending.length > 0)
         assert.equal(idle, 0, `${where}: ${endpoint} has waiters and idle connections`);
-      if (pending.length > creating && live.length + creating < config.maxSize) {
+      if (this.#blocked(endpoint)) {
         assert.equal(
           pool.size,
           config.totalMaxSize,
@@ -335,16 +367,52 @@ export class PoolModel {
       }
     }
     assert.equal(pool.size, total, `${where}: pool.size`);
+    this.#checkStats(where, totalIdle);
     // Rule 4: a waiter for total capacity gets any idle connection anywhere, by eviction.
-    const blocked = ENDPOINTS.some(
-      (e) =>
-        this.pending(e).length > this.mock.creating.get(e)! &&
-        pool.getEndpointPoolSize(e) < config.maxSize,
-    );
-    if (blocked)
+    if (ENDPOINTS.some((e) => this.#blocked(e)))
       assert.equal(totalIdle, 0, `${where}: waiters for total capacity and idle connections`);
     if (pool.closed)
       assert.equal(this.pending().length, 0, `${where}: acquires pending after close`);
+  }
+
+  /** Whether `endpoint` has waiters that no create serves, below its maxSize and not probing. */
+  #blocked(endpoint: Endpoint): boolean {
+    const creating = this.mock.creating.get(endpoint)!;
+    if (creating > 0 && this.probing.has(endpoint)) return false;
+    return (
+      this.pending(endpoint).length > creating &&
+      this.pool.getEndpointPoolSize(endpoint) < this.config.maxSize
+    );
+  }
+
+  /** `stats()` (§7) agrees with the model. */
+  #checkStats(where: string, idle: number): void {
+    const stats = this.pool.stats();
+    let creating = 0;
+    for (const n of this.mock.creating.values()) creating += n;
+    assert.deepEqual(
+      {
+        size: stats.size,
+        idle: stats.idle,
+        acquired: stats.acquired,
+        creating: stats.creating,
+        waiting: stats.waiting,
+        created: stats.totals.created,
+        disposed: stats.totals.disposed,
+        acquires: stats.totals.acquires,
+      },
+      {
+        size: this.pool.size,
+        idle,
+        acquired: this.pool.size - idle - creating,
+        creating,
+        waiting: this.pending().length,
+        created: this.mock.createdAt.size,
+        disposed: this.mock.disposedSet.size,
+        acquires: this.acquires.filter((a) => a.state === 'fulfilled').length,
+      },
+      `${where}: stats()`,
+    );
   }
 
   /** What `release`/`discard` of a connection not held may reject with (rule 11). */

@@ -1,8 +1,10 @@
 // Soak: many acquire/release cycles by concurrent workers over a few endpoints (and now and then
 // a fresh one, used once), with random faults: failing and slow creates, dead connections,
 // failing onAcquire and dispose, discards, aborts and `timeout: 0`. Checks that every cycle ends
-// as expected, that the heap does not grow (after a forced GC), and that after close every
-// connection made was disposed exactly once and all sizes are 0.
+// as expected (served, or failed with the injected error, EndpointUnavailableError during a
+// create backoff, a timeout for `timeout: 0`, or its abort reason), that the heap does not grow
+// (after a forced GC), and that after close every connection made was disposed exactly once and
+// all sizes are 0.
 //
 // GCP_SOAK_CYCLES sets the number of cycles (default 50,000; CI runs 1,000,000); GCP_SOAK_SEED
 // replays a run. Under test/integration/ because it needs node:v8 and node:vm for the GC.
@@ -16,7 +18,9 @@ import {
   ConnectionPool,
   ConnectionPoolClosedError,
   ConnectionPoolTimeoutError,
+  EndpointUnavailableError,
 } from '../../../src/index.ts';
+import { random } from '../../reliability/random.ts';
 
 const CYCLES = Number(process.env.GCP_SOAK_CYCLES ?? 50_000);
 const SEED = Number(process.env.GCP_SOAK_SEED ?? Date.now() % 2 ** 31);
@@ -26,17 +30,6 @@ const HEAP_GROWTH_LIMIT = 5 * 1024 * 1024;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-/** A deterministic PRNG (mulberry32), so a failing run replays from its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class InjectedError extends Error {}
 
@@ -92,6 +85,7 @@ interface Outcomes {
   cycles: number;
   served: number;
   injected: number;
+  unavailable: number;
   timeouts: number;
   aborts: number;
   killed: number;
@@ -116,6 +110,7 @@ async function cycle(
     conn = await acquiring;
   } catch (error) {
     if (error instanceof InjectedError) out.injected++;
+    else if (error instanceof EndpointUnavailableError) out.unavailable++;
     else if (error instanceof ConnectionPoolTimeoutError && timeout === 0) out.timeouts++;
     else if (controller !== undefined && error === controller.signal.reason) out.aborts++;
     else throw error;
@@ -148,11 +143,16 @@ describe('soak', () => {
       minIdle: 1,
       idleTimeout: 20,
       maxLifetime: 200,
+      maxUses: 50,
+      // Short, so that failed creates (1%) make endpoints unavailable now and then, not for long.
+      createRetryDelay: 1,
+      createRetryMaxDelay: 20,
     });
     const out: Outcomes = {
       cycles: 0,
       served: 0,
       injected: 0,
+      unavailable: 0,
       timeouts: 0,
       aborts: 0,
       killed: 0,
@@ -181,7 +181,7 @@ describe('soak', () => {
 
     assert.equal(out.cycles, CYCLES, 'every cycle ended');
     assert.equal(
-      out.served + out.injected + out.timeouts + out.aborts,
+      out.served + out.injected + out.unavailable + out.timeouts + out.aborts,
       CYCLES,
       'every cycle served or failed with an expected error',
     );
