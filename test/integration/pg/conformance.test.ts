@@ -1,26 +1,23 @@
 // PgConnectionManager passes checkConnectionManager (generic-connection-pool/testing) against a
 // real PostgreSQL, with the session terminated on the server as "the peer went away".
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type pg from 'pg';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { checkConnectionManager } from '../../../src/testing/index.ts';
-import { backendsSettle, type PostgresServer, startPostgres } from '../helpers/postgres.ts';
+import { backendsSettle } from '../helpers/postgres.ts';
+import { usePostgres } from './use-postgres.ts';
 
-let server: PostgresServer;
-before(async () => {
-  server = await startPostgres();
-});
-after(() => server.destroy());
+const db = usePostgres();
 
 async function terminate(client: pg.Client): Promise<void> {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  await server.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+  await db.server.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
 }
 
 describe('PgConnectionManager conformance', { timeout: 30_000 }, () => {
   it('passes every step of checkConnectionManager', async () => {
-    const manager = new PgConnectionManager({ master: server.config });
+    const manager = new PgConnectionManager({ master: db.server.config });
     const report = await checkConnectionManager(manager, 'master', { peerGone: terminate });
     assert.ok(report.ok, report.summary);
     assert.deepEqual(
@@ -37,6 +34,6 @@ describe('PgConnectionManager conformance', { timeout: 30_000 }, () => {
       ],
       report.summary,
     );
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
   });
 });

@@ -1,29 +1,21 @@
 // PgConnectionManager against a real PostgreSQL: named endpoints (master and replicas as in the
 // original README), reuse of pooled clients, unknown endpoints and invalid configs.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
-import {
-  backendsSettle,
-  countBackends,
-  type PostgresServer,
-  startPostgres,
-} from '../helpers/postgres.ts';
+import { backendsSettle, countBackends } from '../helpers/postgres.ts';
+import { usePostgres } from './use-postgres.ts';
 
-let server: PostgresServer;
-before(async () => {
-  server = await startPostgres();
-});
-after(() => server.destroy());
+const db = usePostgres();
 
 describe('PgConnectionManager endpoints', { timeout: 20_000 }, () => {
   it('serves master and replica endpoints, each with its own config, and reuses pooled clients', async () => {
     // Two logical endpoints on one server, told apart by application_name.
     const manager = new PgConnectionManager({
-      master: { ...server.config, application_name: 'gcp-master' },
-      'replica-1': { ...server.config, application_name: 'gcp-replica-1' },
+      master: { ...db.server.config, application_name: 'gcp-master' },
+      'replica-1': { ...db.server.config, application_name: 'gcp-replica-1' },
     });
     const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 2, totalMaxSize: 3 });
     const log = recordEvents(pool);
@@ -54,21 +46,21 @@ describe('PgConnectionManager endpoints', { timeout: 20_000 }, () => {
     assert.equal(pool.size, 2);
     assert.equal(pool.getEndpointPoolSize('master', false), 1);
     assert.equal(pool.getEndpointPoolSize('replica-1', false), 1);
-    assert.equal(await countBackends(server, 'gcp-master'), 1);
-    assert.equal(await countBackends(server, 'gcp-replica-1'), 1);
+    assert.equal(await countBackends(db.server, 'gcp-master'), 1);
+    assert.equal(await countBackends(db.server, 'gcp-replica-1'), 1);
 
     await pool.close();
     assert.deepEqual(
       eventsOf(log, 'dispose').map((e) => e.reason),
       ['closed', 'closed'],
     );
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
   });
 
   it('rejects an unknown endpoint with an error naming it and the known ones, leaking nothing', async () => {
     const manager = new PgConnectionManager({
-      master: server.config,
-      'replica-1': server.config,
+      master: db.server.config,
+      'replica-1': db.server.config,
     });
     const pool = new ConnectionPool(manager);
     const log = recordEvents(pool);
@@ -85,7 +77,7 @@ describe('PgConnectionManager endpoints', { timeout: 20_000 }, () => {
     assert.equal(pool.getEndpointPoolSize('replica-9' as 'master'), 0);
     assert.equal(eventsOf(log, 'create').length, 0);
     assert.equal(eventsOf(log, 'createError').length, 1);
-    assert.equal(await countBackends(server), 0);
+    assert.equal(await countBackends(db.server), 0);
     await pool.close();
   });
 
@@ -95,7 +87,7 @@ describe('PgConnectionManager endpoints', { timeout: 20_000 }, () => {
       message:
         'PgConnectionManager: config must be an object of pg.ClientConfig by endpoint name, got null',
     });
-    assert.throws(() => new PgConnectionManager([server.config] as never), {
+    assert.throws(() => new PgConnectionManager([db.server.config] as never), {
       name: 'TypeError',
       message: /got an array$/,
     });
@@ -111,9 +103,9 @@ describe('PgConnectionManager endpoints', { timeout: 20_000 }, () => {
   });
 
   it('reads the endpoint names once: later changes to the config object do not count', async () => {
-    const config: Record<string, object> = { master: server.config };
+    const config: Record<string, object> = { master: db.server.config };
     const manager = new PgConnectionManager(config);
-    config.late = server.config;
+    config.late = db.server.config;
     await assert.rejects(manager.create('late', { signal: new AbortController().signal }), {
       name: 'RangeError',
       message: /unknown endpoint "late"/,

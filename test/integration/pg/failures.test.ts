@@ -2,23 +2,15 @@
 // its client is idle, bad credentials, and a connect aborted half-way. Nothing may leak: no pool
 // capacity, no server backend, no unhandled error.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type pg from 'pg';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool, ConnectionPoolClosedError } from '../../../src/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
-import {
-  backendsSettle,
-  countBackends,
-  type PostgresServer,
-  startPostgres,
-} from '../helpers/postgres.ts';
+import { backendsSettle, countBackends } from '../helpers/postgres.ts';
+import { usePostgres } from './use-postgres.ts';
 
-let server: PostgresServer;
-before(async () => {
-  server = await startPostgres();
-});
-after(() => server.destroy());
+const db = usePostgres();
 
 // An 'error' emitted with no listener would surface here instead of crashing the test process.
 let uncaught: unknown[] = [];
@@ -43,7 +35,7 @@ function stalledLogin(): { config: pg.ClientConfig; atPassword: Promise<void> } 
     reached();
     return new Promise<string>(() => {});
   };
-  return { config: { ...server.config, password }, atPassword };
+  return { config: { ...db.server.config, password }, atPassword };
 }
 
 // A manager that fails to honour an abort would hang: the suite's timeout turns that into a failure.
@@ -51,7 +43,7 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
   for (const wait of [true, false]) {
     it(`replaces a client whose backend was terminated while idle (${wait ? 'after' : 'before'} the client noticed)`, async () => {
       const manager = new PgConnectionManager({
-        master: { ...server.config, application_name: 'gcp-dead' },
+        master: { ...db.server.config, application_name: 'gcp-dead' },
       });
       const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 2 });
       const log = recordEvents(pool);
@@ -59,7 +51,7 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
       const [backend] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
       await pool.release(first);
       const ended = new Promise((resolve) => first.once('end', resolve));
-      const [terminated] = await server.query<{ ok: boolean }>(
+      const [terminated] = await db.server.query<{ ok: boolean }>(
         'SELECT pg_terminate_backend($1) AS ok',
         [backend?.pid],
       );
@@ -79,14 +71,14 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
       );
       await pool.release(second);
       await pool.close();
-      assert.equal(await backendsSettle(server, 0), 0);
+      assert.equal(await backendsSettle(db.server, 0), 0);
       assert.deepEqual(uncaught, []);
     });
   }
 
   it('rejects bad credentials with the server error, leaking nothing', async () => {
     const manager = new PgConnectionManager({
-      master: { ...server.config, password: 'wrong', application_name: 'gcp-bad-password' },
+      master: { ...db.server.config, password: 'wrong', application_name: 'gcp-bad-password' },
     });
     const pool = new ConnectionPool(manager, { maxSize: 2 });
     const log = recordEvents(pool);
@@ -98,7 +90,7 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
     assert.equal(pool.getEndpointPoolSize('master'), 0);
     assert.equal(eventsOf(log, 'createError').length, 1);
     assert.equal(eventsOf(log, 'create').length, 0);
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
     await pool.close();
     assert.deepEqual(uncaught, []);
   });
@@ -109,22 +101,22 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
     const controller = new AbortController();
     const creating = manager.create('master', { signal: controller.signal });
     await atPassword;
-    assert.equal(await countBackends(server), 1, 'the backend of the login in progress');
+    assert.equal(await countBackends(db.server), 1, 'the backend of the login in progress');
     const reason = new Error('enough');
     controller.abort(reason);
     await assert.rejects(creating, (error) => error === reason);
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
     assert.deepEqual(uncaught, []);
   });
 
   it('create: an already aborted signal rejects without connecting', async () => {
-    const manager = new PgConnectionManager({ master: server.config });
+    const manager = new PgConnectionManager({ master: db.server.config });
     const reason = new Error('aborted before');
     await assert.rejects(
       manager.create('master', { signal: AbortSignal.abort(reason) }),
       (error) => error === reason,
     );
-    assert.equal(await countBackends(server), 0);
+    assert.equal(await countBackends(db.server), 0);
   });
 
   it('pool.close() during a connect aborts it: the acquire rejects, sizes and backends go to 0', async () => {
@@ -134,13 +126,13 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
     const acquiring = pool.acquire('master');
     await atPassword;
     assert.equal(pool.size, 1);
-    assert.equal(await countBackends(server), 1);
+    assert.equal(await countBackends(db.server), 1);
     const rejected = assert.rejects(acquiring, ConnectionPoolClosedError);
     await pool.close();
     await rejected;
     assert.equal(pool.size, 0);
     assert.equal(eventsOf(log, 'createError').length, 1);
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
     assert.deepEqual(uncaught, []);
   });
 
@@ -157,7 +149,7 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
     await createFailed;
     assert.equal(pool.size, 0);
     assert.equal(eventsOf(log, 'create').length, 0);
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
     await pool.close();
     assert.deepEqual(uncaught, []);
   });

@@ -1,28 +1,20 @@
 // PgConnectionManager against a real PostgreSQL under load: 100 concurrent queries through a pool
 // of maxSize 5 never open more than 5 server backends, seen from the server itself.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
-import {
-  backendsSettle,
-  countBackends,
-  type PostgresServer,
-  startPostgres,
-} from '../helpers/postgres.ts';
+import { backendsSettle, countBackends } from '../helpers/postgres.ts';
+import { usePostgres } from './use-postgres.ts';
 
-let server: PostgresServer;
-before(async () => {
-  server = await startPostgres();
-});
-after(() => server.destroy());
+const db = usePostgres();
 
 describe('PgConnectionManager under load', { timeout: 30_000 }, () => {
   it('100 concurrent queries over maxSize 5 use at most 5 backends', async () => {
     const app = 'gcp-load';
     const pool = new ConnectionPool(
-      new PgConnectionManager({ master: { ...server.config, application_name: app } }),
+      new PgConnectionManager({ master: { ...db.server.config, application_name: app } }),
       { maxSize: 5, minIdle: 1 },
     );
     const log = recordEvents(pool);
@@ -31,7 +23,7 @@ describe('PgConnectionManager under load', { timeout: 30_000 }, () => {
     const samples: number[] = [];
     let loading = true;
     const sampling = (async () => {
-      while (loading) samples.push(await countBackends(server, app));
+      while (loading) samples.push(await countBackends(db.server, app));
     })();
     const pids = await Promise.all(
       Array.from({ length: 100 }, () =>
@@ -45,7 +37,7 @@ describe('PgConnectionManager under load', { timeout: 30_000 }, () => {
     );
     loading = false;
     await sampling;
-    samples.push(await countBackends(server, app));
+    samples.push(await countBackends(db.server, app));
 
     assert.equal(pids.length, 100);
     assert.equal(new Set(pids).size, 5, 'distinct backends that ran the queries');
@@ -55,6 +47,6 @@ describe('PgConnectionManager under load', { timeout: 30_000 }, () => {
     assert.equal(pool.size, 5);
 
     await pool.close();
-    assert.equal(await backendsSettle(server, 0, app), 0);
+    assert.equal(await backendsSettle(db.server, 0, app), 0);
   });
 });

@@ -2,20 +2,16 @@
 // never reaches the next user of the connection, whether the connection goes idle or straight to
 // a waiter; committed work stays committed.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import type pg from 'pg';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
-import { backendsSettle, type PostgresServer, startPostgres } from '../helpers/postgres.ts';
+import { backendsSettle } from '../helpers/postgres.ts';
+import { usePostgres } from './use-postgres.ts';
 
-let server: PostgresServer;
-before(async () => {
-  server = await startPostgres();
-  await server.query('CREATE TABLE items (id int)');
-});
-after(() => server.destroy());
-beforeEach(() => server.query('TRUNCATE items'));
+const db = usePostgres();
+beforeEach(() => db.server.query('TRUNCATE items'));
 // A failed test must not leave a transaction holding a lock on items for the next ones.
 const pools: Array<ConnectionPool<'master', pg.Client>> = [];
 afterEach(() => Promise.all(pools.splice(0).map((pool) => pool.close({ timeout: 0 }))));
@@ -23,7 +19,7 @@ afterEach(() => Promise.all(pools.splice(0).map((pool) => pool.close({ timeout: 
 /** One connection only, so the next user of the endpoint gets the same client. */
 function onePool(): ConnectionPool<'master', pg.Client> {
   const manager = new PgConnectionManager({
-    master: { ...server.config, application_name: 'gcp-txn' },
+    master: { ...db.server.config, application_name: 'gcp-txn' },
   });
   const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 1 });
   pools.push(pool);
@@ -34,21 +30,28 @@ function onePool(): ConnectionPool<'master', pg.Client> {
 async function view(client: pg.Client) {
   const { rows } = await client.query<{ id: number }>('SELECT id FROM items ORDER BY id');
   const [backend] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-  const [activity] = await server.query<{ state: string }>(
+  const [activity] = await db.server.query<{ state: string }>(
     'SELECT state FROM pg_stat_activity WHERE pid = $1',
     [backend?.pid],
   );
   return { ids: rows.map((row) => row.id), status: client.getTransactionStatus(), activity };
 }
 
+/** Leaves `client` inside a transaction that inserted `id`. */
+async function insertInTransaction(client: pg.Client, id: number): Promise<void> {
+  await client.query('BEGIN');
+  await client.query('INSERT INTO items VALUES ($1)', [id]);
+}
+
 const clean = { ids: [], status: 'I', activity: { state: 'idle' } };
 
 describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () => {
+  before(() => db.server.query('CREATE TABLE items (id int)'));
+
   it('rolls back a transaction left open before the connection is reused', async () => {
     const pool = onePool();
     const first = await pool.acquire('master');
-    await first.query('BEGIN');
-    await first.query('INSERT INTO items VALUES (1)');
+    await insertInTransaction(first, 1);
     assert.equal(first.getTransactionStatus(), 'T');
     await pool.release(first);
 
@@ -62,8 +65,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
   it('rolls back before handing the connection straight to a waiter (no aliveness check there)', async () => {
     const pool = onePool();
     const first = await pool.acquire('master');
-    await first.query('BEGIN');
-    await first.query('INSERT INTO items VALUES (2)');
+    await insertInTransaction(first, 2);
     const waiting = pool.acquire('master');
     await pool.release(first);
 
@@ -77,8 +79,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
   it('rolls back a failed transaction, so the next user can run queries', async () => {
     const pool = onePool();
     const first = await pool.acquire('master');
-    await first.query('BEGIN');
-    await first.query('INSERT INTO items VALUES (3)');
+    await insertInTransaction(first, 3);
     await assert.rejects(first.query('SELECT 1 / 0'), { code: '22012' });
     assert.equal(first.getTransactionStatus(), 'E');
     await pool.release(first);
@@ -93,8 +94,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
   it('leaves committed work alone', async () => {
     const pool = onePool();
     await pool.connection('master', async (client) => {
-      await client.query('BEGIN');
-      await client.query('INSERT INTO items VALUES (4)');
+      await insertInTransaction(client, 4);
       await client.query('COMMIT');
     });
     const ids = await pool.connection('master', async (client) => (await view(client)).ids);
@@ -106,8 +106,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
     const pool = onePool();
     const log = recordEvents(pool);
     const first = await pool.acquire('master');
-    await first.query('BEGIN');
-    await first.query('INSERT INTO items VALUES (5)');
+    await insertInTransaction(first, 5);
     // A live server does not refuse ROLLBACK; this stands in for a connection failing just then.
     const failure = new Error('network gone');
     const query = first.query.bind(first);
@@ -132,6 +131,6 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
     );
     await pool.release(second);
     await pool.close();
-    assert.equal(await backendsSettle(server, 0), 0);
+    assert.equal(await backendsSettle(db.server, 0), 0);
   });
 });

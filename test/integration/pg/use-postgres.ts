@@ -1,0 +1,21 @@
+import { after, before } from 'node:test';
+import { type PostgresServer, startPostgres } from '../helpers/postgres.ts';
+
+/**
+ * One PostgreSQL server for the calling test file: started in `before`, destroyed in `after`.
+ * Read `.server` inside tests and `describe`-level hooks only: another top-level `before` may run
+ * before this one has finished.
+ */
+export function usePostgres(): { readonly server: PostgresServer } {
+  let server: PostgresServer | undefined;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(() => server?.destroy());
+  return {
+    get server(): PostgresServer {
+      if (server === undefined) throw new Error('usePostgres: the server starts in before()');
+      return server;
+    },
+  };
+}
