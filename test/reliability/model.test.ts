@@ -237,6 +237,15 @@ const fault = fc
     });
   });
 
+const prewarm = fc
+  .record({ endpoint: fc.constantFrom(...ENDPOINTS), count: fc.integer({ min: 0, max: 3 }) })
+  .map(({ endpoint, count }) =>
+    step(`prewarm(${endpoint}, ${count})`, ({ model }) => {
+      model.prewarm(endpoint, Math.min(count, model.config.maxSize));
+      return undefined;
+    }),
+  );
+
 const close = fc.constantFrom(undefined, 0, 10, 100).map((timeout) =>
   step(
     `close(timeout ${timeout})`,
@@ -276,6 +285,7 @@ const steps = fc.commands(
     advance,
     fault,
     fault,
+    prewarm,
     close,
   ],
   { maxCommands: 80, size: 'max' },
@@ -301,6 +311,10 @@ const config: fc.Arbitrary<ModelConfig & { randomSeed: number }> = fc
     extraRetryDelay: fc.integer({ min: 0, max: 200 }),
     maxUses: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 1, max: 4 })),
     maxWaiters: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 0, max: 3 })),
+    maintainMinIdle: fc.boolean(),
+    maxLifetimeJitter: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.5, noNaN: true })),
+    skipAlivenessCheckWithin: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
+    keepAliveInterval: fc.oneof(fc.constant(0), fc.integer({ min: 5, max: 100 })),
     sync: fc.boolean(),
     randomSeed: fc.integer(),
   })

@@ -39,6 +39,10 @@ export interface ModelConfig {
   createRetryMaxDelay: number;
   maxUses: number;
   maxWaiters: number;
+  maintainMinIdle: boolean;
+  maxLifetimeJitter: number;
+  skipAlivenessCheckWithin: number;
+  keepAliveInterval: number;
   /** Whether the manager's hooks answer synchronously when they do not wait. */
   sync: boolean;
 }
@@ -215,6 +219,18 @@ export class PoolModel {
       (reason: unknown) => this.#rejected(record, reason),
     );
     return record;
+  }
+
+  /** Calls `prewarm`, which may fail only as a create does, or when closed or backing off. */
+  prewarm(endpoint: Endpoint, count: number): void {
+    this.expectSettles(
+      `prewarm(${endpoint}, ${count})`,
+      this.pool.prewarm(endpoint, count),
+      (r) =>
+        this.#createErrors.has(r) ||
+        (r instanceof ConnectionPoolClosedError && this.pool.closed) ||
+        (r instanceof EndpointUnavailableError && this.failedEndpoints.has(endpoint)),
+    );
   }
 
   /** Tracks a promise that must settle by the end, with what it may reject with. */
