@@ -10,7 +10,6 @@ import {
   TlsSocketConnectionManager,
   UnixSocketConnectionManager,
 } from '../../../src/contrib/net/index.ts';
-import type { ConnectionManager } from '../../../src/index.ts';
 import { ConnectionPool, ConnectionPoolTimeoutError } from '../../../src/index.ts';
 import {
   type EchoServer,
@@ -43,7 +42,7 @@ class RecordingTls extends TlsSocketConnectionManager {
 const quick = { acquireTimeout: 300, createTimeout: 300, disposeTimeout: 300 };
 
 /** Resolves with the first `createError` of `pool`. */
-function nextCreateError<E>(pool: ConnectionPool<E, unknown>): Promise<unknown> {
+function nextCreateError<E, C>(pool: ConnectionPool<E, C>): Promise<unknown> {
   return new Promise((resolve) => pool.on('createError', ({ error }) => resolve(error)));
 }
 
@@ -234,7 +233,7 @@ describe('TlsSocketConnectionManager connecting', () => {
 
 describe('UnixSocketConnectionManager connecting', () => {
   const signal = new AbortController().signal;
-  const manager: ConnectionManager<string, net.Socket> = new UnixSocketConnectionManager();
+  const manager = new UnixSocketConnectionManager();
 
   it('rejects with ENOENT when nothing listens at the path', async () => {
     await assert.rejects(manager.create('/nonexistent/gcp-test.sock', { signal }), {
