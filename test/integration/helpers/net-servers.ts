@@ -24,6 +24,8 @@ export interface EchoServer {
   whenOpenAtMost(n: number): Promise<void>;
   /** The server side of `client`'s connection (for TLS: the TLS socket, `raw`: the TCP one). */
   peerOf(client: net.Socket, raw?: boolean): net.Socket;
+  /** Ends (FIN) every open connection and, from now on, every new one as soon as it is accepted. */
+  endAll(): void;
   /** Closes the server and every connection; resolves once the server is closed. */
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ function echoing(
   const sessions = new Set<net.Socket>(); // what `connectionEvent` gave: TLS sockets for TLS
   const counts = { accepted: 0, maxOpen: 0 };
   const waiters: Array<{ n: number; resolve: () => void }> = [];
+  let ending = false;
   const wake = () => {
     for (const w of [...waiters]) {
       if (connections.size <= w.n) {
@@ -56,6 +59,7 @@ function echoing(
       connections.delete(raw);
       wake();
     });
+    if (ending) raw.end();
   });
   if (echo) {
     server.on(connectionEvent, (socket: net.Socket) => {
@@ -75,12 +79,22 @@ function echoing(
         wake();
       }),
     peerOf(client, raw = false) {
-      // A Unix socket has no ports: then the server side is the only connection.
       const open = [...(raw || !echo ? connections : sessions)];
+      // A Unix socket has no port: then the server side must be the only connection.
       const peer =
-        open.length === 1 ? open[0] : open.find((s) => s.remotePort === client.localPort);
-      if (peer === undefined) throw new Error(`no server connection for port ${client.localPort}`);
+        client.localPort === undefined
+          ? open.length === 1
+            ? open[0]
+            : undefined
+          : open.find((s) => s.remotePort === client.localPort);
+      if (peer === undefined) {
+        throw new Error(`no single server side for port ${client.localPort} among ${open.length}`);
+      }
       return peer;
+    },
+    endAll() {
+      ending = true;
+      for (const socket of connections) socket.end();
     },
     async close() {
       for (const socket of connections) socket.destroy();
