@@ -2,13 +2,18 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
+import * as tls from 'node:tls';
 
-/** A line-based echo server on loopback: `line\n` is answered with `echo: line\n`. */
-export async function startEchoServer(): Promise<net.Server> {
-  const server = net.createServer((socket) => {
+/**
+ * A line-based echo server on 127.0.0.1: `line\n` is answered with `echo: line\n`. Over TLS when
+ * `secure` (a key and certificate) is given, plain TCP otherwise.
+ */
+export async function startEchoServer(secure?: tls.TlsOptions): Promise<net.Server> {
+  const echo = (socket: net.Socket) => {
     socket.on('error', () => {}); // a client vanishing is not the server's problem
     createInterface({ input: socket }).on('line', (line) => socket.write(`echo: ${line}\n`));
-  });
+  };
+  const server = secure ? tls.createServer(secure, echo) : net.createServer(echo);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return server;

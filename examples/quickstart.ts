@@ -1,6 +1,7 @@
 import { ConnectionPool } from '../src/index.ts';
 import { closeServer, portOf, startEchoServer } from './echo-server.ts';
-import { type Endpoint, request, TcpConnectionManager } from './tcp-manager.ts';
+import { request } from './line-client.ts';
+import { type Endpoint, TcpConnectionManager } from './tcp-manager.ts';
 
 const server = await startEchoServer(); // a local server to talk to
 const endpoint: Endpoint = ['127.0.0.1', portOf(server)];

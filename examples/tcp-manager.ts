@@ -1,5 +1,6 @@
-// The TypeScript version of the Python original's "Extendability" example: a connection manager
-// for plain TCP sockets written on BaseConnectionManager, and a helper for a line protocol.
+// A small connection manager for plain TCP sockets written on BaseConnectionManager, for the
+// quickstart: the whole contract in a few lines. `generic-connection-pool/contrib/net` has
+// complete ones (TcpSocketConnectionManager, TlsSocketConnectionManager, ...).
 import { once } from 'node:events';
 import * as net from 'node:net';
 import type { OperationContext } from '../src/index.ts';
@@ -44,37 +45,4 @@ export class TcpConnectionManager extends BaseConnectionManager<Endpoint, net.So
       !socket.destroyed && socket.writable && !socket.readableEnded && socket.readableLength === 0
     );
   }
-}
-
-/** Reads one `\n`-terminated line; leaves the socket paused so stray data stays visible. */
-export function readLine(socket: net.Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0);
-    const cleanup = () => {
-      socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.pause();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new Error('socket closed before a full line arrived'));
-    };
-    const onData = (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const nl = buffered.indexOf(0x0a);
-      if (nl === -1) return;
-      cleanup();
-      if (nl + 1 < buffered.length) socket.unshift(buffered.subarray(nl + 1)); // not ours: leave it
-      resolve(buffered.subarray(0, nl).toString('utf8'));
-    };
-    socket.on('data', onData);
-    socket.once('close', onClose);
-    socket.resume(); // a paused stream does not restart on its own when a 'data' listener is added
-  });
-}
-
-/** Sends one line and resolves with the one-line answer. */
-export async function request(socket: net.Socket, line: string): Promise<string> {
-  socket.write(`${line}\n`);
-  return readLine(socket);
 }

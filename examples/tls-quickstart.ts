@@ -1,27 +1,32 @@
-// `npm run demo`: pools TCP connections to three local echo servers through a custom manager
-// (tcp-manager.ts, the TypeScript version of the Python original's "Extendability" example), fires a
-// burst of concurrent requests, and prints what the pool did. Exits 0, or 1 on any wrong answer.
-import type * as net from 'node:net';
+// `npm run demo`: the Python original's TLS quickstart, against local TLS servers. Pools TLS
+// sockets to three local echo servers (a self-signed certificate made at start, trusted through
+// `ca`) with TlsSocketConnectionManager, fires a burst of concurrent requests, and prints what the
+// pool did. Exits 0, or 1 on any wrong answer; leaves nothing running.
+import type * as tls from 'node:tls';
+import { type HostPort, TlsSocketConnectionManager } from '../src/contrib/net/index.ts';
 import type { DisposeReason } from '../src/index.ts';
 import { ConnectionPool } from '../src/index.ts';
+import { selfSignedCertificate } from './certificate.ts';
 import { closeServer, portOf, startEchoServer } from './echo-server.ts';
-import { type Endpoint, request, TcpConnectionManager } from './tcp-manager.ts';
+import { request } from './line-client.ts';
 
-const servers = await Promise.all([startEchoServer(), startEchoServer(), startEchoServer()]);
-const endpoints = servers.map((s): Endpoint => ['127.0.0.1', portOf(s)]);
+const certificate = await selfSignedCertificate();
+const servers = await Promise.all([1, 2, 3].map(() => startEchoServer(certificate)));
+// The certificate is for `localhost`: the manager sends it as the server name and verifies it.
+const endpoints = servers.map((s): HostPort => ['localhost', portOf(s)]);
 
-const pool = new ConnectionPool(new TcpConnectionManager(), {
+const pool = new ConnectionPool(new TlsSocketConnectionManager({ ca: certificate.cert }), {
   minIdle: 1, // per endpoint, one idle connection is persistent: idleTimeout spares it
   maxSize: 4, // per endpoint
   totalMaxSize: 8, // all endpoints together: 3 x 4 does not fit, so endpoints compete
   idleTimeout: 2_000,
-  maxLifetime: 60_000,
+  maxLifetime: 600_000,
   acquireTimeout: 5_000,
 });
 
 // What the pool did, from its events. `waitedMs` runs from the acquire call, so it includes
-// time spent queueing and creating; only an idle connection handed out at once gives 0.
-const seen = new WeakSet<net.Socket>();
+// time spent queueing and creating (a TLS handshake); only an idle socket handed out at once gives 0.
+const seen = new WeakSet<tls.TLSSocket>();
 const counts = { created: 0, reused: 0, waited: 0, longestWaitMs: 0 };
 const disposals = new Map<DisposeReason, number>();
 pool.on('create', () => void counts.created++);
@@ -37,12 +42,16 @@ pool.on('dispose', ({ reason }) => void disposals.set(reason, (disposals.get(rea
 const REQUESTS = 60;
 const results = await Promise.allSettled(
   Array.from({ length: REQUESTS }, (_, i) => {
-    const endpoint = endpoints[i % endpoints.length] as Endpoint; // round robin
-    return pool.connection(endpoint, async (socket) => {
-      const line = `request ${i} to port ${endpoint[1]}`;
-      const answer = await request(socket, line);
-      if (answer !== `echo: ${line}`) throw new Error(`wrong echo for "${line}": "${answer}"`);
-    });
+    const endpoint = endpoints[i % endpoints.length] as HostPort; // round robin
+    return pool.connection(
+      endpoint,
+      async (socket) => {
+        const line = `request ${i} to port ${endpoint[1]}`;
+        const answer = await request(socket, line);
+        if (answer !== `echo: ${line}`) throw new Error(`wrong echo for "${line}": "${answer}"`);
+      },
+      { timeout: 5_000 },
+    );
   }),
 );
 const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
