@@ -14,13 +14,16 @@ type SslEndpoint = readonly [hostname: string, port: number];
 
 /** SSL socket connection manager. */
 class SslSocketConnectionManager extends BaseConnectionManager<SslEndpoint, tls.TLSSocket> {
-  constructor(private readonly ssl: tls.ConnectionOptions) {
+  readonly #ssl: tls.ConnectionOptions;
+
+  constructor(ssl: tls.ConnectionOptions) {
     super();
+    this.#ssl = ssl;
   }
 
   // `signal` aborts when createTimeout runs out or the pool closes: then the socket is destroyed.
   override async create([hostname, port]: SslEndpoint, { signal }: OperationContext) {
-    const socket = tls.connect({ ...this.ssl, host: hostname, port, servername: hostname });
+    const socket = tls.connect({ ...this.#ssl, host: hostname, port, servername: hostname });
     try {
       await once(socket, 'secureConnect', { signal }); // rejects on 'error' or abort
     } catch (error) {
