@@ -1,11 +1,17 @@
 // The core is runtime-neutral (SPEC §1): importing `generic-connection-pool` must not load node:net
-// or node:tls, which only contrib/net may use. Proven on the module graph of the source, walked from
-// src/index.ts with TypeScript's own import scanner (static and dynamic imports, re-exports).
+// or node:tls, which only contrib/net may use. Proven twice: on the module graph of the source,
+// walked from src/index.ts with TypeScript's own import scanner (static and dynamic imports,
+// re-exports), and at run time on a fresh build, in a plain Node.js (tsx itself loads node:net).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import ts from 'typescript';
+
+const run = promisify(execFile);
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -51,5 +57,24 @@ describe('module graph', () => {
         );
       }
     }
+  });
+
+  it('at run time: the built core loads neither node:net nor node:tls; contrib/net loads both', {
+    timeout: 120_000,
+  }, async (t) => {
+    const out = mkdtempSync(join(tmpdir(), 'gcp-build-'));
+    t.after(() => rmSync(out, { recursive: true, force: true }));
+    await run(join(root, 'node_modules', '.bin', 'tsdown'), ['--out-dir', out], { cwd: root });
+    const script = `
+      const loaded = () => process.moduleLoadList.filter((m) => /^NativeModule (net|tls)$/.test(m));
+      await import(${JSON.stringify(join(out, 'index.js'))});
+      const core = loaded();
+      await import(${JSON.stringify(join(out, 'contrib', 'net', 'index.js'))});
+      console.log(JSON.stringify({ core, net: loaded() }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
+    assert.deepEqual(JSON.parse(stdout), {
+      core: [],
+      net: ['NativeModule net', 'NativeModule tls'],
+    });
   });
 });
