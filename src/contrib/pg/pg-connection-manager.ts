@@ -3,7 +3,10 @@ import { BaseConnectionManager, type OperationContext } from '../../index.ts';
 
 /** What the manager knows of a client it created; updated from the client's own events. */
 interface ClientState {
-  /** The transaction status of the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' failed. */
+  /**
+   * The transaction status of the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' in a
+   * failed one; '?' from an ErrorResponse until the ReadyForQuery that follows it.
+   */
   status: string;
   /** The socket has closed or errored: the client can never run a query again. */
   broken: boolean;
@@ -18,7 +21,7 @@ interface ClientState {
  * - `checkAliveness` runs an empty query (one round trip). A client whose socket closed or errored
  *   while idle (e.g. `pg_terminate_backend`, a server restart) is dead without one.
  * - `onRelease` rolls back a transaction left open (or failed), so the next user never inherits
- *   it. The status comes from the protocol's ReadyForQuery message, so release a client only once
+ *   it. The status comes from the protocol's ReadyForQuery messages, so release a client only once
  *   its queries have settled. If the rollback fails, the client is closed and `release` rejects.
  * - Idle clients have an `'error'` listener: a backend that dies never crashes the process.
  * - Session state other than the transaction (`SET`, temporary tables, `LISTEN`, prepared
@@ -86,8 +89,14 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
     // uncaught exception. The socket errors are also what marks the client dead.
     client.on('error', broken);
     client.on('end', broken);
+    // Registered before pg's own listeners, so the status is current when a query resolves. A
+    // query rejects at its ErrorResponse, before the ReadyForQuery that tells what the error did
+    // to the transaction: until then the status is unknown.
     client.connection.on('readyForQuery', (message: { status: string }) => {
       state.status = message.status;
+    });
+    client.connection.on('errorMessage', () => {
+      state.status = '?';
     });
     try {
       await untilAborted(client, signal, client.connect());
@@ -123,7 +132,9 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
 
   /**
    * Rolls back a transaction the user left open or failed, so that it never reaches the next
-   * user. If that fails the client is closed (it is never reused) and the error rejects `release`.
+   * user; also after an error whose effect on the transaction is not known yet (a `ROLLBACK`
+   * outside a transaction only draws a warning). If that fails the client is closed (it is never
+   * reused) and the error rejects `release`.
    */
   onRelease(endpoint: K, client: pg.Client): Promise<void> | undefined {
     const state = this.#states.get(client);

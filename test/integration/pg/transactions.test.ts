@@ -30,11 +30,17 @@ function onePool(): ConnectionPool<'master', pg.Client> {
 async function view(client: pg.Client) {
   const { rows } = await client.query<{ id: number }>('SELECT id FROM items ORDER BY id');
   const [backend] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+  const activity = await activityOf(backend?.pid);
+  return { ids: rows.map((row) => row.id), status: client.getTransactionStatus(), activity };
+}
+
+/** The server's view of backend `pid`: 'idle', 'idle in transaction', ... */
+async function activityOf(pid: number | undefined): Promise<{ state: string } | undefined> {
   const [activity] = await db.server.query<{ state: string }>(
     'SELECT state FROM pg_stat_activity WHERE pid = $1',
-    [backend?.pid],
+    [pid],
   );
-  return { ids: rows.map((row) => row.id), status: client.getTransactionStatus(), activity };
+  return activity;
 }
 
 /** Leaves `client` inside a transaction that inserted `id`. */
@@ -79,12 +85,35 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
   it('rolls back a failed transaction, so the next user can run queries', async () => {
     const pool = onePool();
     const first = await pool.acquire('master');
+    const [backend] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
     await insertInTransaction(first, 3);
     await assert.rejects(first.query('SELECT 1 / 0'), { code: '22012' });
-    assert.equal(first.getTransactionStatus(), 'E');
+    // Asked of the server: the client's own status may still await the ReadyForQuery.
+    assert.deepEqual(await activityOf(backend?.pid), { state: 'idle in transaction (aborted)' });
     await pool.release(first);
 
     const second = await pool.acquire('master');
+    assert.equal(second, first);
+    assert.deepEqual(await view(second), clean);
+    await pool.release(second);
+    await pool.close();
+  });
+
+  it('rolls back when released at the error, before the ReadyForQuery that says the transaction failed', async () => {
+    const pool = onePool();
+    const first = await pool.acquire('master');
+    const waiting = pool.acquire('master'); // gets the client straight from release: no check
+    // A callback runs as the ErrorResponse is parsed, before the ReadyForQuery behind it.
+    const released = new Promise<void>((resolve, reject) => {
+      first.query('BEGIN; INSERT INTO items VALUES (6); SELECT 1 / 0', (error: Error | null) => {
+        assert.equal((error as { code?: string } | null)?.code, '22012');
+        assert.equal(first.getTransactionStatus(), 'I', 'not yet told of the failed transaction');
+        pool.release(first).then(resolve, reject);
+      });
+    });
+    await released;
+
+    const second = await waiting;
     assert.equal(second, first);
     assert.deepEqual(await view(second), clean);
     await pool.release(second);
