@@ -113,10 +113,14 @@ export class ConnectionPool<E, C> {
   /** Endpoints backing off from failed creates, by when they want to be woken. */
   readonly #wakes = new IndexedHeap<Wake<EndpointPool<E, C>>>(byWakeTime);
   readonly #wakeTimer = new DeadlineTimer(() => this.#wakeUp(), false);
+  /** With `maintainMinIdle`: endpoints below `minIdle` for want of total capacity, oldest first. */
+  readonly #starved = new Set<EndpointPool<E, C>>();
   /** Creates in flight, aborted by `close`. */
   readonly #creates = new Set<AbortController>();
   readonly #totals = newTotals();
   #size = 0;
+  /** While an eviction makes room for an acquirer: `maintainMinIdle` must not take that room. */
+  #evicting = false;
   #creating = 0;
   #waiting = 0;
   #seq = 0;
@@ -281,10 +285,11 @@ export class ConnectionPool<E, C> {
     let n = Math.min(target - ep.idle - ep.creating, maxSize - ep.size, totalMaxSize - this.#size);
     if (ep.failures > 0) n = Math.min(n, ep.creating === 0 ? 1 : 0); // one probe at a time
     if (n <= 0) {
+      this.#replenish(ep);
       this.#forgetIfEmpty(ep);
       return RESOLVED;
     }
-    return new Promise<void>((resolve, reject) => {
+    const created = new Promise<void>((resolve, reject) => {
       let left = n;
       const done = (failed: boolean, error: unknown): void => {
         if (failed) reject(error);
@@ -292,6 +297,8 @@ export class ConnectionPool<E, C> {
       };
       for (let i = 0; i < n; i++) this.#startCreate(ep, endpoint, done);
     });
+    this.#replenish(ep);
+    return created;
   }
 
   /**
@@ -964,6 +971,13 @@ export class ConnectionPool<E, C> {
     this.#updateBlocked(ep);
     this.#pumpTotal();
     this.#replenish(ep);
+    if (this.#starved.size > 0 && !this.#evicting) {
+      // Ends: an endpoint that gets no room goes back in only when the pool is full.
+      for (const starved of this.#starved) {
+        if (this.#size >= this.#options.totalMaxSize) break;
+        this.#replenish(starved);
+      }
+    }
     this.#forgetIfEmpty(ep);
     if (this.#closed) this.#checkClosed();
   }
@@ -973,7 +987,9 @@ export class ConnectionPool<E, C> {
     const victim = this.#extraIdle.peek() ?? this.#persistentIdle.peek();
     if (victim === undefined) return false;
     this.#totals.evictions++;
+    this.#evicting = true;
     this.#dispose(victim, 'evicted', false);
+    this.#evicting = false;
     return true;
   }
 
@@ -1175,9 +1191,11 @@ export class ConnectionPool<E, C> {
   #replenish(ep: EndpointPool<E, C>): void {
     if (!this.#options.maintainMinIdle || this.#closed || ep.retryAt > now()) return;
     const { minIdle, totalMaxSize } = this.#options;
-    while (ep.size < minIdle && this.#size < totalMaxSize && this.#mayCreate(ep)) {
-      this.#startCreate(ep);
-    }
+    const room = (): boolean => this.#size < totalMaxSize && !this.#evicting;
+    while (ep.size < minIdle && room() && this.#mayCreate(ep)) this.#startCreate(ep);
+    // Short of total capacity: it gets the next room freed anywhere.
+    this.#starved.delete(ep);
+    if (ep.size < minIdle && !room()) this.#starved.add(ep);
   }
 
   /** A connection that arrived after its create timed out: it was never counted, only disposed. */
