@@ -6,10 +6,28 @@ import {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
   ConnectionPoolError,
+  ConnectionPoolQueueFullError,
   ConnectionPoolTimeoutError,
+  EndpointUnavailableError,
 } from '../src/index.ts';
 import type { Clock } from './helpers/pool.ts';
 import { installClock, makePool, rejected, settle, track } from './helpers/pool.ts';
+
+function assertPoolError(
+  err: unknown,
+  cls: new (...args: never[]) => ConnectionPoolError,
+  code: string,
+  name: string,
+): void {
+  assert.ok(err instanceof cls, `${name}: instance of its class`);
+  assert.ok(err instanceof ConnectionPoolError, `${name}: instance of ConnectionPoolError`);
+  assert.ok(err instanceof Error, `${name}: instance of Error`);
+  assert.equal((err as ConnectionPoolError).code, code);
+  assert.equal((err as Error).name, name);
+  assert.equal(typeof (err as Error).message, 'string');
+  assert.ok((err as Error).message.length > 0);
+  assert.equal(typeof (err as Error).stack, 'string');
+}
 
 describe('errors (section 5)', () => {
   let clock: Clock;
@@ -46,16 +64,7 @@ describe('errors (section 5)', () => {
       ],
       [rejected(closed), ConnectionPoolClosedError, 'ERR_POOL_CLOSED', 'ConnectionPoolClosedError'],
     ] as const;
-    for (const [err, cls, code, name] of cases) {
-      assert.ok(err instanceof cls, `${name}: instance of its class`);
-      assert.ok(err instanceof ConnectionPoolError, `${name}: instance of ConnectionPoolError`);
-      assert.ok(err instanceof Error, `${name}: instance of Error`);
-      assert.equal((err as ConnectionPoolError).code, code);
-      assert.equal((err as Error).name, name);
-      assert.equal(typeof (err as Error).message, 'string');
-      assert.ok((err as Error).message.length > 0);
-      assert.equal(typeof (err as Error).stack, 'string');
-    }
+    for (const [err, cls, code, name] of cases) assertPoolError(err, cls, code, name);
     const timeoutErr = rejected(timeout) as Error;
     assert.ok(timeoutErr.message.includes('db-1'), timeoutErr.message);
     assert.ok(timeoutErr.message.includes('250'), timeoutErr.message);
@@ -95,5 +104,36 @@ describe('errors (section 5)', () => {
     assert.equal(rejected(t1), err);
     assert.equal(rejected(t2), reason);
     assert.ok(!(err instanceof ConnectionPoolError));
+  });
+
+  it('the errors of section 7 too, with messages naming the endpoint and the limit', async () => {
+    const { pool, mock } = makePool({ minIdle: 0, maxSize: 1, maxWaiters: 0 });
+    await pool.acquire('db-1');
+    const full = track(pool.acquire('db-1'));
+    const refused = new Error('ECONNREFUSED');
+    mock.once('create', { error: refused });
+    await assert.rejects(pool.acquire('db-2'), refused);
+    const unavailable = track(pool.acquire('db-2'));
+    await settle(clock);
+    assertPoolError(
+      rejected(full),
+      ConnectionPoolQueueFullError,
+      'ERR_POOL_QUEUE_FULL',
+      'ConnectionPoolQueueFullError',
+    );
+    assertPoolError(
+      rejected(unavailable),
+      EndpointUnavailableError,
+      'ERR_POOL_ENDPOINT_UNAVAILABLE',
+      'EndpointUnavailableError',
+    );
+    const fullMessage = (rejected(full) as Error).message;
+    assert.ok(fullMessage.includes('db-1') && fullMessage.includes('maxWaiters'), fullMessage);
+    const err = rejected(unavailable) as Error;
+    assert.ok(
+      err.message.includes('db-2') && err.message.includes('createRetryDelay'),
+      err.message,
+    );
+    assert.equal(err.cause, refused);
   });
 });

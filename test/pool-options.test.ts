@@ -79,6 +79,15 @@ describe('options (section 3, decision 9)', () => {
       maxSize: undefined,
       totalMaxSize: undefined,
       endpointKey: undefined,
+      maintainMinIdle: undefined,
+      maxLifetimeJitter: undefined,
+      maxUses: undefined,
+      maxWaiters: undefined,
+      skipAlivenessCheckWithin: undefined,
+      keepAliveInterval: undefined,
+      leakDetectionThreshold: undefined,
+      createRetryDelay: undefined,
+      createRetryMaxDelay: undefined,
     });
     assert.deepEqual(
       [pool.idleTimeout, pool.maxLifetime, pool.minIdle, pool.maxSize, pool.totalMaxSize],
@@ -98,6 +107,21 @@ describe('options (section 3, decision 9)', () => {
     make({ endpointKey: (e: string) => e.toLowerCase() });
     const pool = make({ maxSize: 100, totalMaxSize: 100, minIdle: 100 });
     assert.equal(pool.minIdle, 100);
+    // SPEC §7
+    make({ maintainMinIdle: true });
+    make({ maxLifetimeJitter: 0 });
+    make({ maxLifetimeJitter: 0.999 });
+    make({ maxUses: 1 });
+    make({ maxUses: Infinity });
+    make({ maxWaiters: 0 });
+    make({ maxWaiters: Infinity });
+    make({ skipAlivenessCheckWithin: 0 });
+    make({ keepAliveInterval: 0 });
+    make({ keepAliveInterval: 10 });
+    make({ leakDetectionThreshold: 0 });
+    make({ createRetryDelay: 0 });
+    make({ createRetryDelay: 500, createRetryMaxDelay: 500 });
+    make({ createRetryMaxDelay: Infinity });
   });
 
   it('an unknown key is a TypeError naming the key', () => {
@@ -121,6 +145,16 @@ describe('options (section 3, decision 9)', () => {
     ['backgroundCollector', 0],
     ['endpointKey', 'host'],
     ['endpointKey', 5],
+    ['maintainMinIdle', 1],
+    ['maintainMinIdle', 'true'],
+    ['maxLifetimeJitter', '0.1'],
+    ['maxUses', '3'],
+    ['maxWaiters', null],
+    ['skipAlivenessCheckWithin', '100'],
+    ['keepAliveInterval', true],
+    ['leakDetectionThreshold', '1000'],
+    ['createRetryDelay', '100'],
+    ['createRetryMaxDelay', {}],
   ] as const) {
     it(`${option}: ${typeof value === 'bigint' ? '10n' : JSON.stringify(value)} is a TypeError naming the option and the value`, () => {
       const shown =
@@ -161,6 +195,22 @@ describe('options (section 3, decision 9)', () => {
     ['maxSize', 0],
     ['createTimeout', 0],
     ['disposeTimeout', 0],
+    // SPEC §7
+    ['maxLifetimeJitter', -0.1],
+    ['maxLifetimeJitter', 1],
+    ['maxLifetimeJitter', Number.NaN],
+    ['maxUses', 0],
+    ['maxUses', 1.5],
+    ['maxUses', -1],
+    ['maxWaiters', -1],
+    ['maxWaiters', 2.5],
+    ['maxWaiters', Number.NaN],
+    ['skipAlivenessCheckWithin', -1],
+    ['keepAliveInterval', -1],
+    ['keepAliveInterval', Number.NaN],
+    ['leakDetectionThreshold', -5],
+    ['createRetryDelay', -1],
+    ['createRetryMaxDelay', -1],
   ] as const) {
     it(`${option}: ${value} is a RangeError naming the option and the value`, () => {
       expectError({ [option]: value }, RangeError, option, String(value));
@@ -183,6 +233,16 @@ describe('options (section 3, decision 9)', () => {
       'idleTimeout',
       '2000',
       'maxLifetime',
+    );
+  });
+
+  it('createRetryDelay > createRetryMaxDelay is a RangeError', () => {
+    expectError({ createRetryMaxDelay: 50 }, RangeError, 'createRetryDelay', '100', '50');
+    expectError(
+      { createRetryDelay: 2000, createRetryMaxDelay: 1000 },
+      RangeError,
+      'createRetryMaxDelay',
+      '2000',
     );
   });
 

@@ -1,7 +1,20 @@
 // Type tests for the public generics: compiled by `tsc` (npm run typecheck), never run.
 import type { Socket } from 'node:net';
-import type { ConnectionManager, Lease, PoolEvents } from '../src/index.ts';
-import { BaseConnectionManager, ConnectionPool } from '../src/index.ts';
+import type {
+  ConnectionManager,
+  EndpointStats,
+  Lease,
+  PoolEvents,
+  PoolStats,
+  PoolTotals,
+} from '../src/index.ts';
+import {
+  BaseConnectionManager,
+  ConnectionPool,
+  type ConnectionPoolError,
+  type ConnectionPoolQueueFullError,
+  type EndpointUnavailableError,
+} from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
 import { MockConnectionManager } from '../src/testing/index.ts';
 
@@ -83,8 +96,53 @@ pool.on('acquire', (e) => {
   void waited;
 });
 expectType<Equal<PoolEvents<Endpoint, Socket>['timeout'], { endpoint: Endpoint }>>(true);
+// SPEC §7 and the coordinator's timings: leak, durations.
+pool.on('leak', (e) => {
+  expectType<Equal<typeof e.stack, string>>(true);
+  expectType<Equal<typeof e.heldMs, number>>(true);
+  expectType<Equal<typeof e.connection, Socket>>(true);
+  expectType<Equal<typeof e.endpoint, Endpoint>>(true);
+});
+pool.on('create', (e) => expectType<Equal<typeof e.durationMs, number>>(true));
+pool.on('createError', (e) => expectType<Equal<typeof e.durationMs, number>>(true));
+pool.on('release', (e) => expectType<Equal<typeof e.heldMs, number>>(true));
+// @ts-expect-error leak has no waitedMs
+pool.on('leak', (e) => e.waitedMs);
 // @ts-expect-error no such event
 pool.on('nope', () => {});
+
+// stats() is typed by the endpoint; prewarm takes the endpoint type.
+const stats = pool.stats();
+expectType<Equal<typeof stats, PoolStats<Endpoint>>>(true);
+expectType<Equal<(typeof stats.endpoints)[number], EndpointStats<Endpoint>>>(true);
+expectType<Equal<typeof stats.totals, PoolTotals>>(true);
+expectType<Equal<typeof stats.waiting, number>>(true);
+export const warmed: Promise<void> = pool.prewarm(['h', 1], 2);
+// @ts-expect-error prewarm takes the endpoint type
+void pool.prewarm('h');
+// @ts-expect-error count is a number
+void pool.prewarm(['h', 1], '2');
+
+// The §7 options.
+new ConnectionPool<Endpoint, Socket>(manager, {
+  maintainMinIdle: true,
+  maxLifetimeJitter: 0.1,
+  maxUses: 1000,
+  maxWaiters: 50,
+  skipAlivenessCheckWithin: 500,
+  keepAliveInterval: 30_000,
+  leakDetectionThreshold: 60_000,
+  createRetryDelay: 100,
+  createRetryMaxDelay: 30_000,
+});
+// @ts-expect-error maintainMinIdle is a boolean
+new ConnectionPool<Endpoint, Socket>(manager, { maintainMinIdle: 'yes' });
+
+// The §7 errors are pool errors with a code.
+declare const queueFull: ConnectionPoolQueueFullError;
+declare const unavailable: EndpointUnavailableError;
+export const poolErrors: ConnectionPoolError[] = [queueFull, unavailable];
+expectType<Equal<typeof unavailable.code, string>>(true);
 
 // Type arguments are inferred from the manager.
 class Tcp extends BaseConnectionManager<Endpoint, Socket> {
