@@ -28,11 +28,16 @@ export class TlsSocketConnectionManager extends SocketConnectionManager<HostPort
 
   /**
    * @param options `tls.connect` options for every socket (default: none; certificates verified
-   *   against the system's CAs). `host` and `port` come from the endpoint.
+   *   against the system's CAs). `host` and `port` come from the endpoint. The secure context
+   *   (`ca`, `cert`, `key`, ...) is built once, here, unless `options.secureContext` is given:
+   *   invalid certificates or keys throw now, and no connect parses them again.
    */
   constructor(options: tls.ConnectionOptions = {}) {
     super(options);
-    this.#options = { ...options };
+    this.#options = {
+      ...options,
+      secureContext: options.secureContext ?? tls.createSecureContext(options),
+    };
   }
 
   protected connect(endpoint: HostPort): tls.TLSSocket {
