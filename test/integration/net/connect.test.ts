@@ -190,6 +190,13 @@ describe('TlsSocketConnectionManager connecting', () => {
     await server.whenOpenAtMost(0);
   });
 
+  it('rejects an unreadable key at construction, not at each connect', () => {
+    assert.throws(
+      () => new TlsSocketConnectionManager({ key: 'not a key', cert: certificates.server.cert }),
+      { code: /^ERR_OSSL_/ }, // the exact code depends on the OpenSSL build
+    );
+  });
+
   it('sends the host name as SNI, but no IP address', async () => {
     const names: unknown[] = [];
     const onSecure = (socket: { servername: unknown }) => names.push(socket.servername);
