@@ -3,8 +3,8 @@
  *
  * How an idle socket is watched, cheaply and without touching a user's data:
  * - From `create` to the first `onAcquire`, and from every `onRelease` to the next `onAcquire`, the
- *   socket carries two listeners, the same two functions for every socket (nothing is allocated per
- *   release): an `'error'` listener, so an error while idle (a reset) cannot crash the process (the
+ *   socket carries two listeners, the same two functions for every socket (no closure per socket
+ *   or per release): an `'error'` listener, so an error while idle (a reset) cannot crash the process (the
  *   error destroys the socket and stays in `socket.errored`), and a `'readable'` listener, which
  *   keeps the socket from flowing, so bytes that arrive while idle stay in its buffer instead of
  *   being emitted to nobody.
