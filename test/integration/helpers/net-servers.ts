@@ -22,6 +22,8 @@ export interface EchoServer {
   readonly counts: { accepted: number; maxOpen: number };
   /** Resolves once at most `n` connections are open (at once if so already). */
   whenOpenAtMost(n: number): Promise<void>;
+  /** Resolves once at least `n` connections are open (at once if so already). */
+  whenOpenAtLeast(n: number): Promise<void>;
   /** The server side of `client`'s connection (for TLS: the TLS socket, `raw`: the TCP one). */
   peerOf(client: net.Socket, raw?: boolean): net.Socket;
   /** Ends (FIN) every open connection and, from now on, every new one as soon as it is accepted. */
@@ -39,21 +41,28 @@ function echoing(
   const connections = new Set<net.Socket>();
   const sessions = new Set<net.Socket>(); // what `connectionEvent` gave: TLS sockets for TLS
   const counts = { accepted: 0, maxOpen: 0 };
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  // Each waiter says whether the number of open connections is what it waits for.
+  const waiters: Array<{ done: (open: number) => boolean; resolve: () => void }> = [];
   let ending = false;
   const wake = () => {
     for (const w of [...waiters]) {
-      if (connections.size <= w.n) {
+      if (w.done(connections.size)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
     }
   };
+  const whenOpen = (done: (open: number) => boolean) =>
+    new Promise<void>((resolve) => {
+      waiters.push({ done, resolve });
+      wake();
+    });
   // TLS: the raw TCP socket counts from accept (a handshake that never ends is still open).
   server.on('connection', (raw: net.Socket) => {
     counts.accepted++;
     connections.add(raw);
     counts.maxOpen = Math.max(counts.maxOpen, connections.size);
+    wake();
     raw.on('error', () => {}); // a client vanishing is not the server's problem
     raw.once('close', () => {
       connections.delete(raw);
@@ -73,11 +82,8 @@ function echoing(
     server,
     connections,
     counts,
-    whenOpenAtMost: (n) =>
-      new Promise((resolve) => {
-        waiters.push({ n, resolve });
-        wake();
-      }),
+    whenOpenAtMost: (n) => whenOpen((open) => open <= n),
+    whenOpenAtLeast: (n) => whenOpen((open) => open >= n),
     peerOf(client, raw = false) {
       const open = [...(raw || !echo ? connections : sessions)];
       // A Unix socket has no port: then the server side must be the only connection.

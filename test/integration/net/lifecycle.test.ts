@@ -145,6 +145,24 @@ for (const kind of netKinds) {
       });
     }
 
+    it('watches a socket that was never acquired (prewarmed) as idle too', async (t) => {
+      const { pool, created, disposed } = poolOn(t, setup);
+      await pool.prewarm(setup.endpoint, 1);
+      const [fresh] = created;
+      assert.ok(fresh);
+      await setup.server.whenOpenAtLeast(1);
+      // Reset if the kind can, else closed: either way no unhandled 'error', and dead on acquire.
+      if (kind.canReset) setup.server.peerOf(fresh, true).resetAndDestroy();
+      else setup.server.peerOf(fresh, true).end();
+      await closed(fresh);
+      const socket = await pool.acquire(setup.endpoint);
+      assert.deepEqual(disposed, [{ socket: fresh, reason: 'dead' }]);
+      assert.deepEqual(created, [fresh, socket]);
+      await pool.release(socket);
+      await pool.close();
+      await setup.server.whenOpenAtMost(0);
+    });
+
     it('leaves no socket open after close(), on either side', async (t) => {
       const { pool, created, disposed } = poolOn(t, setup, { maxSize: 3 });
       const held = await Promise.all([1, 2, 3].map(() => pool.acquire(setup.endpoint)));
