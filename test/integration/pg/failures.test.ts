@@ -121,6 +121,42 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
     assert.equal(await countBackends(db.server), 0);
   });
 
+  it('checkAliveness: an abort during the round trip rejects with the reason and closes the client', async () => {
+    const manager = new PgConnectionManager({ master: db.server.config });
+    const client = await manager.create('master', { signal: new AbortController().signal });
+    const alive = { signal: new AbortController().signal };
+    assert.equal(await manager.checkAliveness('master', client, alive), true);
+    const controller = new AbortController();
+    const checking = manager.checkAliveness('master', client, { signal: controller.signal });
+    const reason = new Error('deadline');
+    controller.abort(reason);
+    await assert.rejects(checking, (error) => error === reason);
+    // Nothing is left to reuse: the next check answers at once, the backend goes away.
+    assert.equal(await manager.checkAliveness('master', client, alive), false);
+    assert.equal(await backendsSettle(db.server, 0), 0);
+    await manager.dispose('master', client, alive);
+    assert.deepEqual(uncaught, []);
+  });
+
+  it('dispose: an abort destroys the socket of a backend that no longer answers', async () => {
+    const manager = new PgConnectionManager({ master: db.server.config });
+    const client = await manager.create('master', { signal: new AbortController().signal });
+    const [backend] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    const pid = backend?.pid ?? 0;
+    // A stopped backend never closes its end: a graceful end() alone would wait forever.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const controller = new AbortController();
+      const disposing = manager.dispose('master', client, { signal: controller.signal });
+      controller.abort(new Error('disposeTimeout'));
+      await disposing;
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.equal(await backendsSettle(db.server, 0), 0);
+    assert.deepEqual(uncaught, []);
+  });
+
   it('pool.close() during a connect aborts it: the acquire rejects, sizes and backends go to 0', async () => {
     const { config, atPassword } = stalledLogin();
     const pool = new ConnectionPool(new PgConnectionManager({ master: config }));
