@@ -78,6 +78,33 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
     });
   }
 
+  it('replaces every idle client after a server restart, without an unhandled error', async () => {
+    const manager = new PgConnectionManager({ master: db.server.config });
+    const pool = new ConnectionPool(manager, { minIdle: 2, maxSize: 3 });
+    const log = recordEvents(pool);
+    const old = [await pool.acquire('master'), await pool.acquire('master')];
+    await Promise.all(old.map((client) => pool.release(client)));
+    await db.server.stop('fast');
+    await db.server.start();
+
+    const client = await pool.acquire('master');
+    assert.ok(!old.includes(client), 'a new client');
+    const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+    assert.deepEqual(rows, [{ one: 1 }]);
+    assert.deepEqual(
+      eventsOf(log, 'dispose').map((e) => [old.includes(e.connection as never), e.reason]),
+      [
+        [true, 'dead'],
+        [true, 'dead'],
+      ],
+    );
+    assert.equal(eventsOf(log, 'create').length, 3);
+    await pool.release(client);
+    await pool.close();
+    assert.equal(await backendsSettle(db.server, 0), 0);
+    assert.deepEqual(uncaught, []);
+  });
+
   it('rejects bad credentials with the server error, leaking nothing', async () => {
     const manager = new PgConnectionManager({
       master: { ...db.server.config, password: 'wrong', application_name: 'gcp-bad-password' },
