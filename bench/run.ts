@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- [--quick] [--json FILE] [SCENARIO...]]`: runs the scenarios (all, or those
- * named), prints a table of medians and cost ratios, and optionally writes the results as JSON.
+ * `npm run bench [-- [--quick] [--json FILE] [--markdown FILE] [SCENARIO...]]`: runs the
+ * scenarios (all, or those named), prints a table of medians and cost ratios, and optionally
+ * writes the results as JSON and the table as Markdown (for the README).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { gcExposed } from './harness.ts';
-import { type Row, textTable } from './report.ts';
+import { markdownTable, type Row, textTable } from './report.ts';
 import type { Scenario, Settings } from './scenario.ts';
 import { concurrent } from './scenarios/concurrent.ts';
 import { endpoints } from './scenarios/endpoints.ts';
@@ -35,20 +36,24 @@ export interface Results {
   readonly rows: Row[];
 }
 
-function parseArgs(argv: readonly string[]): {
+interface Args {
   settings: Settings;
-  json?: string;
+  /** Output files by format. */
+  outputs: { json?: string; markdown?: string };
   names: string[];
-} {
+}
+
+function parseArgs(argv: readonly string[]): Args {
   let quick = false;
-  let json: string | undefined;
+  const outputs: Args['outputs'] = {};
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') quick = true;
-    else if (arg === '--json') {
-      json = argv[++i];
-      if (json === undefined) throw new Error('--json needs a file name');
+    else if (arg === '--json' || arg === '--markdown') {
+      const file = argv[++i];
+      if (file === undefined || file.startsWith('-')) throw new Error(`${arg} needs a file name`);
+      outputs[arg === '--json' ? 'json' : 'markdown'] = file;
     } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
     else if (SCENARIOS.some((s) => s.name === arg)) names.push(arg);
     else {
@@ -56,7 +61,7 @@ function parseArgs(argv: readonly string[]): {
       throw new Error(`unknown scenario ${JSON.stringify(arg)}; known: ${known}`);
     }
   }
-  return json === undefined ? { settings: { quick }, names } : { settings: { quick }, json, names };
+  return { settings: { quick }, outputs, names };
 }
 
 function versionOf(path: string): string {
@@ -74,7 +79,7 @@ function commitOf(): string {
   }
 }
 
-const { settings, json, names } = parseArgs(process.argv.slice(2));
+const { settings, outputs, names } = parseArgs(process.argv.slice(2));
 const chosen = names.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => names.includes(s.name));
 const results: Results = {
   date: new Date().toISOString(),
@@ -111,7 +116,11 @@ for (const scenario of chosen) {
   results.rows.push(...rows);
 }
 if (chosen.length > 1) console.log(`\nAll results\n${textTable(results.rows)}`);
-if (json !== undefined) {
-  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${json}`);
+if (outputs.json !== undefined) {
+  writeFileSync(outputs.json, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${outputs.json}`);
+}
+if (outputs.markdown !== undefined) {
+  writeFileSync(outputs.markdown, `${markdownTable(results.rows)}\n`);
+  console.log(`wrote ${outputs.markdown}`);
 }

@@ -1,14 +1,16 @@
 /**
- * Scenario 6: real sockets. A line echo server on 127.0.0.1 (started here, stopped after); 10
- * workers send one-line requests, pooled (maxSize 10) or over a new connection per request.
+ * Scenario 6: real sockets. A ping/pong server on 127.0.0.1 (started here, stopped after); 10
+ * workers send one-line requests, pooled (maxSize 10) or over a new connection per request. The
+ * sockets come from contrib/net's TcpSocketConnectionManager, also for generic-pool and tarn
+ * (there its `onAcquire` runs once after create, so the socket is in the state ours hands out).
  */
 import type * as net from 'node:net';
 import * as genericPool from 'generic-pool';
 import * as tarn from 'tarn';
-import { closeServer, portOf, startEchoServer } from '../../examples/echo-server.ts';
-import { type Endpoint, request, TcpConnectionManager } from '../../examples/tcp-manager.ts';
+import { TcpSocketConnectionManager } from '../../src/contrib/net/index.ts';
 import { ConnectionPool } from '../../src/index.ts';
 import { compare } from '../harness.ts';
+import { ping, startPongServer, stopServer } from '../pong-server.ts';
 import { rowsOf } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -29,13 +31,19 @@ export const sockets: Scenario = {
   name: 'sockets',
   title: `real TCP on 127.0.0.1: ${WORKERS} workers, one-line request/response, pooled (max ${MAX}) vs a connection per request`,
   async run(settings) {
-    const server = await startEchoServer();
-    const endpoint: Endpoint = ['127.0.0.1', portOf(server)];
-    const manager = new TcpConnectionManager();
+    const server = await startPongServer();
+    const endpoint = ['127.0.0.1', (server.address() as net.AddressInfo).port] as const;
+    const manager = new TcpSocketConnectionManager();
     // A fresh signal per call, as the pool gives: one shared signal would collect listeners.
     const context = () => ({ signal: new AbortController().signal });
+    /** A socket as ours hands it out: connected, its idle listeners off. */
+    const connect = async (): Promise<net.Socket> => {
+      const socket = await manager.create(endpoint, context());
+      manager.onAcquire(endpoint, socket);
+      return socket;
+    };
     const factory = {
-      create: () => manager.create(endpoint, context()),
+      create: connect,
       destroy: (socket: net.Socket) => manager.dispose(endpoint, socket, context()),
     };
     const pool = new ConnectionPool(manager, { maxSize: MAX });
@@ -45,20 +53,20 @@ export const sockets: Scenario = {
       [
         {
           name: 'ours',
-          run: (ops) => workers(ops, () => pool.connection(endpoint, (s) => request(s, 'ping'))),
+          run: (ops) => workers(ops, () => pool.connection(endpoint, ping)),
         },
         {
           name: 'new connection per request',
           run: (ops) =>
             workers(ops, async () => {
-              const socket = await manager.create(endpoint, context());
-              await request(socket, 'ping');
+              const socket = await connect();
+              await ping(socket);
               socket.end(); // closing is not awaited: a client would not wait for it either
             }),
         },
         {
           name: 'generic-pool',
-          run: (ops) => workers(ops, () => gp.use((s) => request(s, 'ping'))),
+          run: (ops) => workers(ops, () => gp.use(ping)),
         },
         {
           name: 'tarn',
@@ -66,7 +74,7 @@ export const sockets: Scenario = {
             workers(ops, async () => {
               const socket = await tp.acquire().promise;
               try {
-                await request(socket, 'ping');
+                await ping(socket);
               } finally {
                 tp.release(socket);
               }
@@ -76,7 +84,7 @@ export const sockets: Scenario = {
       planFor(settings, { ops: 5_000, rounds: 9, warmup: 1 }),
     );
     await Promise.all([pool.close(), gp.drain().then(() => gp.clear()), tp.destroy()]);
-    await closeServer(server);
+    await stopServer(server);
     return rowsOf(samples, {
       scenario: 'sockets',
       unit: 'req/s',
