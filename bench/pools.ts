@@ -54,7 +54,7 @@ export function genericPoolOf(max: number, min: number): genericPool.Pool<Conn> 
 }
 
 /** Drains and clears a `generic-pool`. */
-export async function closeGenericPool(pool: genericPool.Pool<Conn>): Promise<void> {
+export async function closeGenericPool<T>(pool: genericPool.Pool<T>): Promise<void> {
   await pool.drain();
   await pool.clear();
 }
@@ -62,4 +62,26 @@ export async function closeGenericPool(pool: genericPool.Pool<Conn>): Promise<vo
 /** `tarn` with `max` and `min` (its other options at their defaults). */
 export function tarnOf(max: number, min: number): tarn.Pool<Conn> {
   return new tarn.Pool<Conn>({ create: async () => newConn(), destroy: () => {}, max, min });
+}
+
+/** This package's pool, generic-pool and tarn, for one endpoint of the same sizes. */
+export interface Peers {
+  readonly ours: ConnectionPool<string, Conn>;
+  readonly genericPool: genericPool.Pool<Conn>;
+  readonly tarn: tarn.Pool<Conn>;
+  /** Closes all three. */
+  close(): Promise<unknown>;
+}
+
+/** The three pools with at most `max` connections, `min` of them kept idle. */
+export function peers(max: number, min: number): Peers {
+  const pool = ours<string>({ maxSize: max, minIdle: min });
+  const gp = genericPoolOf(max, min);
+  const tp = tarnOf(max, min);
+  return {
+    ours: pool,
+    genericPool: gp,
+    tarn: tp,
+    close: () => Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]),
+  };
 }

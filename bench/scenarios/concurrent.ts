@@ -1,6 +1,6 @@
 /** Scenario 2: 100 workers share one endpoint of maxSize 10; each acquires, yields once, releases. */
 import { compare } from '../harness.ts';
-import { closeGenericPool, Floor, genericPoolOf, ours, tarnOf } from '../pools.ts';
+import { Floor, peers } from '../pools.ts';
 import { rowsOf, slowerThanOurs } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -18,10 +18,8 @@ export const concurrent: Scenario = {
   name: 'concurrent',
   title: `${WORKERS} concurrent workers over maxSize ${MAX}: acquire, yield once, release`,
   async run(settings) {
-    const pool = ours({ maxSize: MAX, minIdle: MIN });
+    const { ours: pool, genericPool: gp, tarn: tp, close } = peers(MAX, MIN);
     const floor = new Floor();
-    const gp = genericPoolOf(MAX, MIN);
-    const tp = tarnOf(MAX, MIN);
     const samples = await compare(
       [
         {
@@ -71,7 +69,7 @@ export const concurrent: Scenario = {
       ],
       planFor(settings, { ops: 50_000, rounds: 15, warmup: 3 }),
     );
-    await Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]);
+    await close();
     return rowsOf(samples, {
       scenario: 'concurrent',
       unit: 'ops/s',

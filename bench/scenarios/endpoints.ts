@@ -5,7 +5,7 @@
  */
 import type * as genericPool from 'generic-pool';
 import { compare, prng } from '../harness.ts';
-import { type Conn, genericPoolOf, ours } from '../pools.ts';
+import { type Conn, closeGenericPool, genericPoolOf, ours } from '../pools.ts';
 import type { Target } from '../report.ts';
 import { rowsOf } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
@@ -89,10 +89,7 @@ export const endpoints: Scenario = {
     await Promise.all([
       poolLarge.close(),
       poolSmall.close(),
-      ...[...map.pools.values()].map(async (pool) => {
-        await pool.drain();
-        await pool.clear();
-      }),
+      ...[...map.pools.values()].map(closeGenericPool),
     ]);
     const growth: Target = {
       text: `<= ${RATIO_LIMIT}x ${smallName}`,

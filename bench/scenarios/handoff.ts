@@ -4,7 +4,7 @@
  * the time from calling `release` to the next acquirer running.
  */
 import { compare } from '../harness.ts';
-import { type Conn, closeGenericPool, genericPoolOf, newConn, ours, tarnOf } from '../pools.ts';
+import { type Conn, newConn, peers } from '../pools.ts';
 import { rowsOf } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -72,10 +72,8 @@ export const handoff: Scenario = {
   name: 'handoff',
   title: `hand-off latency: release to the waiting acquirer running, ${WAITERS} waiters, maxSize 1`,
   async run(settings) {
-    const pool = ours({ maxSize: 1, minIdle: 1 });
+    const { ours: pool, genericPool: gp, tarn: tp, close } = peers(1, 1);
     const floor = new FifoFloor();
-    const gp = genericPoolOf(1, 0);
-    const tp = tarnOf(1, 0);
     const samples = await compare(
       [
         {
@@ -93,7 +91,7 @@ export const handoff: Scenario = {
       ],
       planFor(settings, { ops: 20_000, rounds: 15, warmup: 3 }),
     );
-    await Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]);
+    await close();
     return rowsOf(samples, {
       scenario: 'handoff',
       unit: 'ns/op',

@@ -1,6 +1,6 @@
 /** Scenario 1: acquire and release an idle connection of one endpoint, one after the other. */
 import { compare } from '../harness.ts';
-import { closeGenericPool, Floor, genericPoolOf, ours, tarnOf } from '../pools.ts';
+import { Floor, peers } from '../pools.ts';
 import { atMostFloor, rowsOf, slowerThanOurs } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -11,10 +11,8 @@ export const sequential: Scenario = {
   name: 'sequential',
   title: `sequential acquire + release of an idle connection, one endpoint (max ${MAX})`,
   async run(settings) {
-    const pool = ours({ maxSize: MAX, minIdle: MIN });
+    const { ours: pool, genericPool: gp, tarn: tp, close } = peers(MAX, MIN);
     const floor = new Floor();
-    const gp = genericPoolOf(MAX, MIN);
-    const tp = tarnOf(MAX, MIN);
     const samples = await compare(
       [
         {
@@ -44,7 +42,7 @@ export const sequential: Scenario = {
       ],
       planFor(settings, { ops: 100_000, rounds: 15, warmup: 3 }),
     );
-    await Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]);
+    await close();
     return rowsOf(samples, {
       scenario: 'sequential',
       unit: 'ops/s',

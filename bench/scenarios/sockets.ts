@@ -11,6 +11,7 @@ import { TcpSocketConnectionManager } from '../../src/contrib/net/index.ts';
 import { ConnectionPool } from '../../src/index.ts';
 import { compare } from '../harness.ts';
 import { ping, startPongServer, stopServer } from '../pong-server.ts';
+import { closeGenericPool } from '../pools.ts';
 import { rowsOf } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -83,7 +84,7 @@ export const sockets: Scenario = {
       ],
       planFor(settings, { ops: 5_000, rounds: 9, warmup: 1 }),
     );
-    await Promise.all([pool.close(), gp.drain().then(() => gp.clear()), tp.destroy()]);
+    await Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]);
     await stopServer(server);
     return rowsOf(samples, {
       scenario: 'sockets',
