@@ -51,6 +51,19 @@ async function insertInTransaction(client: pg.Client, id: number): Promise<void>
 
 const clean = { ids: [], status: 'I', activity: { state: 'idle' } };
 
+/** The next user (`next`) gets `first` back, with no rows and no transaction; closes the pool. */
+async function assertNextUserClean(
+  pool: ConnectionPool<'master', pg.Client>,
+  first: pg.Client,
+  next: Promise<pg.Client>,
+): Promise<void> {
+  const second = await next;
+  assert.equal(second, first, 'the same client, reused');
+  assert.deepEqual(await view(second), clean);
+  await pool.release(second);
+  await pool.close();
+}
+
 describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () => {
   before(() => db.server.query('CREATE TABLE items (id int)'));
 
@@ -61,11 +74,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
     assert.equal(first.getTransactionStatus(), 'T');
     await pool.release(first);
 
-    const second = await pool.acquire('master');
-    assert.equal(second, first, 'the same client, reused');
-    assert.deepEqual(await view(second), clean);
-    await pool.release(second);
-    await pool.close();
+    await assertNextUserClean(pool, first, pool.acquire('master'));
   });
 
   it('rolls back before handing the connection straight to a waiter (no aliveness check there)', async () => {
@@ -75,11 +84,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
     const waiting = pool.acquire('master');
     await pool.release(first);
 
-    const second = await waiting;
-    assert.equal(second, first);
-    assert.deepEqual(await view(second), clean);
-    await pool.release(second);
-    await pool.close();
+    await assertNextUserClean(pool, first, waiting);
   });
 
   it('rolls back a failed transaction, so the next user can run queries', async () => {
@@ -92,11 +97,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
     assert.deepEqual(await activityOf(backend?.pid), { state: 'idle in transaction (aborted)' });
     await pool.release(first);
 
-    const second = await pool.acquire('master');
-    assert.equal(second, first);
-    assert.deepEqual(await view(second), clean);
-    await pool.release(second);
-    await pool.close();
+    await assertNextUserClean(pool, first, pool.acquire('master'));
   });
 
   it('rolls back when released at the error, before the ReadyForQuery that says the transaction failed', async () => {
@@ -113,11 +114,7 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
     });
     await released;
 
-    const second = await waiting;
-    assert.equal(second, first);
-    assert.deepEqual(await view(second), clean);
-    await pool.release(second);
-    await pool.close();
+    await assertNextUserClean(pool, first, waiting);
   });
 
   it('leaves committed work alone', async () => {
