@@ -27,11 +27,16 @@ export interface Plan {
 /** Nanoseconds per operation of each round, by contender name. */
 export type Samples = Map<string, number[]>;
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
 
-/** Collects garbage if the process runs with `--expose-gc`, so one round's garbage is not billed to the next. */
-export function collectGarbage(): void {
-  gc?.();
+/**
+ * Collects garbage if the process runs with `--expose-gc`. A `'minor'` collection (of the young
+ * generation) runs between timed rounds, so one round's garbage is not billed to the next: a full
+ * one there would distort what it separates (it made hand-off latency 5 to 10 times slower in the
+ * rounds after it). The memory scenario needs the full (`'major'`) one.
+ */
+export function collectGarbage(type: 'major' | 'minor' = 'major'): void {
+  gc?.({ type });
 }
 
 /** Whether `collectGarbage` really collects. */
@@ -42,7 +47,7 @@ export async function compare(contenders: readonly Contender[], plan: Plan): Pro
   const samples: Samples = new Map(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < plan.warmup + plan.rounds; round++) {
     for (const contender of contenders) {
-      collectGarbage();
+      collectGarbage('minor');
       const started = performance.now();
       const own = await contender.run(plan.ops);
       const ns = typeof own === 'number' ? own : ((performance.now() - started) * 1e6) / plan.ops;
