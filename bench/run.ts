@@ -70,7 +70,8 @@ function versionOf(path: string): string {
 }
 
 function commitOf(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
     return git('rev-parse', '--short', 'HEAD') + (dirty ? '+dirty' : '');
