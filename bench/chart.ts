@@ -15,6 +15,16 @@ const GROUP_GAP = 14;
 const TOP = 56;
 const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
 
+/** Bars of this pool, of the other pools, and of the floors (no pool at all). */
+const COLORS = { ours: '#2f6fde', peer: '#e08a2c', floor: '#9aa3ad' } as const;
+const LEGEND = { ours: 'this pool', peer: 'other pools', floor: 'floor' } as const;
+
+function kindOf(contender: string): keyof typeof COLORS {
+  if (contender.startsWith('ours')) return 'ours';
+  if (contender === 'floor' || contender.startsWith('new connection')) return 'floor';
+  return 'peer';
+}
+
 const xml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -34,9 +44,7 @@ export function chart(results: Results): string {
       if (scenario !== '') y += GROUP_GAP;
       scenario = row.scenario;
     }
-    const ours =
-      row.vsOurs === 1 && (row.contender === 'ours' || row.contender.startsWith('ours@'));
-    const fill = ours ? '#2f6fde' : row.contender.includes('floor') ? '#9aa3ad' : '#e08a2c';
+    const fill = COLORS[kindOf(row.contender)];
     const start = x(1);
     const end = x(row.vsOurs);
     parts.push(
@@ -66,6 +74,11 @@ export function chart(results: Results): string {
     ...ticks,
     ...parts,
     `<text x="8" y="${height - 10}" ${FONT} fill="#555">${xml(footer)}</text>`,
+    ...Object.entries(COLORS).map(
+      ([kind, color], i) =>
+        `<rect x="${8 + i * 100}" y="28" width="10" height="10" fill="${color}"/>` +
+        `<text x="${22 + i * 100}" y="37" ${FONT}>${LEGEND[kind as keyof typeof LEGEND]}</text>`,
+    ),
     '</svg>',
     '',
   ].join('\n');
