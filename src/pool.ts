@@ -640,18 +640,15 @@ export class ConnectionPool<E, C> {
       this.#fail(acq, this.#closedError(acq.endpoint));
       return;
     }
-    let ep = acq.ep;
-    if (this.#endpoints.get(ep.key) !== ep) {
-      ep = this.#endpointPool(acq.endpoint);
-      acq.ep = ep;
-    }
     const t = now();
+    let ep = this.#currentEndpoint(acq);
     const record = ep.waiters.length === 0 ? this.#takeIdle(ep, t) : null;
     if (record !== null) {
       this.#reserve(acq, record);
       this.#runCheck(acq, record);
       return;
     }
+    ep = this.#currentEndpoint(acq); // disposing expired connections may have emptied it
     if (ep.retryAt > t) {
       this.#fail(acq, this.#unavailableError(acq.endpoint, ep, t));
       return;
@@ -682,6 +679,15 @@ export class ConnectionPool<E, C> {
     if (acq.retried) ep.waiters.unshift(acq);
     else ep.waiters.push(acq);
     this.#pumpEndpoint(ep);
+  }
+
+  /**
+   * The endpoint pool of `acq`: the pool forgets an endpoint that holds nothing and has nobody
+   * queued, which it may do while `acq` is between steps.
+   */
+  #currentEndpoint(acq: Acquisition<E, C>): EndpointPool<E, C> {
+    if (this.#endpoints.get(acq.ep.key) !== acq.ep) acq.ep = this.#endpointPool(acq.endpoint);
+    return acq.ep;
   }
 
   /** `checkAliveness` before reusing an idle connection, unless it was released very recently. */
@@ -966,11 +972,15 @@ export class ConnectionPool<E, C> {
     }
   }
 
-  /** A connection of `ep` was disposed or a create failed: hand the room to whoever waits longest. */
-  #capacityFreed(ep: EndpointPool<E, C>): void {
+  /**
+   * A connection of `ep` was disposed or a create failed: hand the room to whoever waits longest.
+   * @param replenish false after a failed create without backoff: `maintainMinIdle` must not retry
+   *   it at once, in a loop; it tries again at the endpoint's next acquire or disposal.
+   */
+  #capacityFreed(ep: EndpointPool<E, C>, replenish = true): void {
     this.#updateBlocked(ep);
     this.#pumpTotal();
-    this.#replenish(ep);
+    if (replenish) this.#replenish(ep);
     if (this.#starved.size > 0 && !this.#evicting) {
       // Ends: an endpoint that gets no room goes back in only when the pool is full.
       for (const starved of this.#starved) {
@@ -1111,13 +1121,15 @@ export class ConnectionPool<E, C> {
     if (this.#events.has('createError')) {
       this.#events.emit('createError', { endpoint, error, durationMs: t - startedAt });
     }
-    if (this.#options.createRetryDelay > 0 && seq >= ep.failedMark) {
+    // After close, creates fail because close aborted them: no backoff, no timer.
+    const backoff = this.#options.createRetryDelay > 0;
+    if (backoff && seq >= ep.failedMark && !this.#closed) {
       this.#backOff(ep, t, error);
     } else {
       const head = ep.waiters.head;
       if (head !== null) this.#fail(head, error);
     }
-    this.#capacityFreed(ep);
+    this.#capacityFreed(ep, backoff);
   }
 
   // ---- create backoff -----------------------------------------------------------------------

@@ -156,6 +156,20 @@ describe('maintainMinIdle (SPEC §7)', () => {
     assertSizes(pool, 1, [['a', 1, 0, 1]]);
   });
 
+  it('without backoff (createRetryDelay 0) a failed replacement is not retried in a loop', async () => {
+    const { pool, mock } = makePool({ minIdle: 1, maintainMinIdle: true, createRetryDelay: 0 });
+    mock.set('create', { error: new Error('refused') });
+    await assert.rejects(pool.prewarm('a'), /refused/);
+    await settle(clock);
+    await clock.tickAsync(10_000);
+    assert.equal(mock.callsOf('create').length, 1, 'retried at the next acquire, not before');
+    mock.set('create');
+    const c = await pool.acquire('a');
+    await settle(clock);
+    assert.equal(c.id, 2);
+    assertSizes(pool, 1, [['a', 1, 1, 0]]);
+  });
+
   it('stops at close: nothing is replaced, no timer is left', async () => {
     const { pool, mock } = makePool({ minIdle: 2, maintainMinIdle: true });
     await pool.prewarm('a');
