@@ -62,7 +62,8 @@ export interface Recorded {
   payload: Record<string, unknown>;
 }
 
-const EVENTS = [
+/** Every event a pool emits. */
+export const EVENTS = [
   'create',
   'createError',
   'acquire',
