@@ -14,6 +14,7 @@ import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
 import { LazyContext } from './internal/lazy-context.ts';
 import { show } from './internal/show.ts';
+import { SortedRunQueue } from './internal/sorted-run-queue.ts';
 import { now, startTimer, type TimerHandle } from './internal/timers.ts';
 import { Wake } from './internal/wake.ts';
 import { type Lease, PoolLease } from './lease.ts';
@@ -97,12 +98,12 @@ export class ConnectionPool<E, C> {
   readonly #records = new Map<C, Rec<E, C>>();
   readonly #events = new EventHub<E, C>();
   /** Idle connections of every endpoint by expiry; extra ones are evicted before persistent ones. */
-  readonly #extraIdle = new IndexedHeap<Rec<E, C>>(byExpiry);
-  readonly #persistentIdle = new IndexedHeap<Rec<E, C>>(byExpiry);
+  readonly #extraIdle = new SortedRunQueue<Rec<E, C>>(byExpiry);
+  readonly #persistentIdle = new SortedRunQueue<Rec<E, C>>(byExpiry);
   /** Endpoints whose waiters need total capacity, by arrival of their first uncovered waiter. */
   readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
   /** Waiting acquirers by deadline; one timer for the earliest. */
-  readonly #deadlines = new IndexedHeap<Acquisition<E, C>>(byDeadline);
+  readonly #deadlines = new SortedRunQueue<Acquisition<E, C>>(byDeadline);
   readonly #deadlineTimer = new DeadlineTimer(() => this.#expireAcquisitions(), true);
   readonly #collector: DeadlineTimer | null;
   /** With keepalive: one timer for the next sweep of idle connections. */
@@ -116,7 +117,7 @@ export class ConnectionPool<E, C> {
   /** With `maintainMinIdle`: endpoints below `minIdle` for want of total capacity, oldest first. */
   readonly #starved = new Set<EndpointPool<E, C>>();
   /** Creates in flight, aborted by `close`. */
-  readonly #creates = new Set<AbortController>();
+  readonly #creates = new Set<LazyContext>();
   readonly #totals = newTotals();
   #size = 0;
   /** While an eviction makes room for an acquirer: `maintainMinIdle` must not take that room. */
@@ -379,7 +380,7 @@ export class ConnectionPool<E, C> {
       }
     }
     const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt, stack);
-    this.#proceed(acq);
+    this.#proceed(acq, startedAt);
     return acq.promise;
   }
 
@@ -526,10 +527,8 @@ export class ConnectionPool<E, C> {
         record.context?.abort(this.#closedError(record.endpoint)); // a keepalive check
       }
     }
-    for (const controller of this.#creates) {
-      controller.abort(
-        new ConnectionPoolClosedError('The connection pool was closed during create'),
-      );
+    for (const context of this.#creates) {
+      context.abort(new ConnectionPoolClosedError('The connection pool was closed during create'));
     }
     this.#closeTimer = startTimer(() => this.#forceClose(), timeout);
     this.#checkClosed();
@@ -633,14 +632,16 @@ export class ConnectionPool<E, C> {
     return acq;
   }
 
-  /** Serves `acq` (which holds nothing and waits nowhere) from idle, or queues it. */
-  #proceed(acq: Acquisition<E, C>): void {
+  /**
+   * Serves `acq` (which holds nothing and waits nowhere) from idle, or queues it.
+   * @param t the time now: `acquire` passes the time it has just read.
+   */
+  #proceed(acq: Acquisition<E, C>, t: number): void {
     if (acq.state === 'settled') return;
     if (this.#closed) {
       this.#fail(acq, this.#closedError(acq.endpoint));
       return;
     }
-    const t = now();
     let ep = this.#currentEndpoint(acq);
     const record = ep.waiters.length === 0 ? this.#takeIdle(ep, t) : null;
     if (record !== null) {
@@ -789,7 +790,7 @@ export class ConnectionPool<E, C> {
 
   #retry(acq: Acquisition<E, C>): void {
     acq.retried = true;
-    this.#proceed(acq);
+    this.#proceed(acq, now());
   }
 
   #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>): void {
@@ -862,7 +863,7 @@ export class ConnectionPool<E, C> {
       this.#updateBlocked(ep);
     }
     acq.state = 'settled';
-    if (acq.heapIndex !== -1) {
+    if (acq.deadline !== Number.POSITIVE_INFINITY) {
       this.#deadlines.remove(acq);
       if (this.#deadlines.length === 0) this.#deadlineTimer.cancel();
     }
@@ -1024,22 +1025,23 @@ export class ConnectionPool<E, C> {
       this.#createFailed(ep, endpoint, error, startedAt, seq);
       done?.(true, error);
     };
-    const controller = new AbortController();
-    this.#creates.add(controller);
+    // Its AbortController is made only if the manager reads `signal` or the create is aborted.
+    const context = new LazyContext();
+    this.#creates.add(context);
     let settled = false;
     const { createTimeout } = this.#options;
     const timer = startTimer(() => {
       settled = true;
-      this.#creates.delete(controller);
+      this.#creates.delete(context);
       this.#inflight++; // the manager may still return a connection that must be disposed
       const error = new ConnectionPoolTimeoutError(
         `Creating a connection to endpoint ${show(endpoint)} timed out after createTimeout ${createTimeout} ms`,
       );
-      controller.abort(error);
+      context.abort(error);
       failed(error);
     }, createTimeout);
     new Promise<C>((resolve) => {
-      resolve(this.#manager.create(endpoint, { signal: controller.signal }));
+      resolve(this.#manager.create(endpoint, context));
     }).then(
       (connection) => {
         if (settled) {
@@ -1049,7 +1051,7 @@ export class ConnectionPool<E, C> {
         }
         settled = true;
         clearTimeout(timer);
-        this.#creates.delete(controller);
+        this.#creates.delete(context);
         if (this.#created(ep, endpoint, connection, startedAt, seq)) done?.(false, undefined);
       },
       (error: unknown) => {
@@ -1060,7 +1062,7 @@ export class ConnectionPool<E, C> {
         }
         settled = true;
         clearTimeout(timer);
-        this.#creates.delete(controller);
+        this.#creates.delete(context);
         failed(error);
       },
     );
@@ -1251,7 +1253,7 @@ export class ConnectionPool<E, C> {
     const persistent = ep.persistent.length + ep.acquired - 1 < minIdle;
     const expiresAt = persistent
       ? record.lifetimeEndsAt
-      : Math.min(record.lastReleasedAt + idleTimeout, record.lifetimeEndsAt);
+      : Math.min(Math.floor(record.lastReleasedAt + idleTimeout), record.lifetimeEndsAt);
     record.expiresAt = expiresAt;
     if (expiresAt <= t) {
       this.#dispose(record, expiryReason(record), false);
@@ -1302,7 +1304,7 @@ export class ConnectionPool<E, C> {
     if (this.#closed) return this.#dispose(record, 'closed', true);
     if (record.lifetimeEndsAt <= t) return this.#dispose(record, 'lifetime', true);
     if (record.uses >= this.#options.maxUses) return this.#dispose(record, 'maxUses', true);
-    record.lastReleasedAt = t;
+    record.lastReleasedAt = Math.floor(t);
     this.#makeAvailable(record, t, false);
     if (this.#collector === null) this.#collectBatch(t);
     return RESOLVED;
@@ -1381,7 +1383,7 @@ export class ConnectionPool<E, C> {
       this.#detachIdle(record);
       record.pool.acquired++;
       record.state = 'reserved';
-      record.lastCheckedAt = t;
+      record.lastCheckedAt = Math.floor(t);
       let alive: unknown;
       try {
         alive = this.#check(record);
@@ -1477,7 +1479,7 @@ export class ConnectionPool<E, C> {
 
   #runDispose(endpoint: E, connection: C, awaited: boolean): Promise<void> {
     this.#inflight++;
-    const controller = new AbortController();
+    const context = new LazyContext();
     const { disposeTimeout } = this.#options;
     let timer: TimerHandle | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -1486,7 +1488,7 @@ export class ConnectionPool<E, C> {
           const error = new ConnectionPoolTimeoutError(
             `Disposing a connection to endpoint ${show(endpoint)} timed out after disposeTimeout ${disposeTimeout} ms`,
           );
-          controller.abort(error);
+          context.abort(error);
           reject(error);
         },
         disposeTimeout,
@@ -1494,7 +1496,7 @@ export class ConnectionPool<E, C> {
       );
     });
     const disposed = new Promise<void>((resolve) => {
-      resolve(this.#manager.dispose(endpoint, connection, { signal: controller.signal }));
+      resolve(this.#manager.dispose(endpoint, connection, context));
     });
     return Promise.race([disposed, timedOut]).then(
       () => this.#disposed(timer),

@@ -4,16 +4,16 @@
  * - `queued`: in its endpoint's waiter queue;
  * - `busy`: between steps or preparing `record` (check, `onAcquire`, `onConnectionDead`);
  * - `settled`: its promise is resolved or rejected; late results are handed back to the pool.
- * While not settled and its deadline is finite it is in the pool's deadline heap.
+ * While not settled and its deadline is finite it is in the pool's deadline queue.
  */
 import type { EndpointPool } from '../endpoint-pool.ts';
 import type { ConnectionRecord } from './connection-record.ts';
-import type { HeapItem } from './indexed-heap.ts';
+import type { RunItem } from './sorted-run-queue.ts';
 import type { Waiter } from './waiter-queue.ts';
 
 export type AcquisitionState = 'queued' | 'busy' | 'settled';
 
-export class Acquisition<E, C> implements Waiter<Acquisition<E, C>>, HeapItem {
+export class Acquisition<E, C> implements Waiter<Acquisition<E, C>>, RunItem<Acquisition<E, C>> {
   readonly seq: number;
   /** The endpoint value this acquirer asked for. */
   readonly endpoint: E;
@@ -40,6 +40,8 @@ export class Acquisition<E, C> implements Waiter<Acquisition<E, C>>, HeapItem {
   prev: Acquisition<E, C> | null = null;
   next: Acquisition<E, C> | null = null;
   heapIndex = -1;
+  earlier: Acquisition<E, C> | null = null;
+  later: Acquisition<E, C> | null = null;
 
   constructor(
     seq: number,

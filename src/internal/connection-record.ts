@@ -1,22 +1,29 @@
 /**
  * What the pool knows about one connection. Its `state` says which list it is in:
- * - `idle`: in its endpoint's persistent or extra list and in one of the pool's expiry heaps;
+ * - `idle`: in its endpoint's persistent or extra list and in one of the pool's expiry queues;
  * - `reserved`: taken for an acquirer that is checking it or running `onAcquire`, or being checked by
  *   keepalive (`acquisition` is `null` then); counted as acquired;
  * - `acquired`: held by a user (and in the pool's leak heap while leak detection is on);
  * - `releasing`: in `onRelease` (counted as acquired);
  * - `disposed`: gone from every list and count.
  * The pool moves a record between states in one place per transition.
+ *
+ * Its times (`lifetimeEndsAt`, `lastReleasedAt`, `expiresAt`, `lastCheckedAt`) are whole
+ * milliseconds, rounded down: V8 keeps a small integer in the field itself but boxes a fractional
+ * number in a heap object of its own (16 bytes more per field). Rounding down makes a connection
+ * expire at most 1 ms early, never late. `acquiredAt` stays exact for the `heldMs` it reports.
  */
 import type { EndpointPool } from '../endpoint-pool.ts';
 import type { Acquisition } from './acquisition.ts';
-import type { HeapItem } from './indexed-heap.ts';
 import type { LazyContext } from './lazy-context.ts';
 import type { Linked } from './linked-list.ts';
+import type { RunItem } from './sorted-run-queue.ts';
 
 export type ConnectionState = 'idle' | 'reserved' | 'acquired' | 'releasing' | 'disposed';
 
-export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, HeapItem {
+export class ConnectionRecord<E, C>
+  implements Linked<ConnectionRecord<E, C>>, RunItem<ConnectionRecord<E, C>>
+{
   readonly pool: EndpointPool<E, C>;
   /** The endpoint value the connection was created for. */
   readonly endpoint: E;
@@ -27,9 +34,9 @@ export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, H
   persistent = false;
   lastReleasedAt: number;
   /** While idle: when it expires. */
-  expiresAt = Number.POSITIVE_INFINITY;
-  /** When keepalive last checked it; `-Infinity` before. */
-  lastCheckedAt = Number.NEGATIVE_INFINITY;
+  expiresAt = 0;
+  /** When keepalive last checked it; 0 before (times are never negative). */
+  lastCheckedAt = 0;
   /** When its current or last acquire resolved. */
   acquiredAt = 0;
   /** How many acquires it has served. */
@@ -43,6 +50,8 @@ export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, H
   prev: ConnectionRecord<E, C> | null = null;
   next: ConnectionRecord<E, C> | null = null;
   heapIndex = -1;
+  earlier: ConnectionRecord<E, C> | null = null;
+  later: ConnectionRecord<E, C> | null = null;
 
   constructor(
     pool: EndpointPool<E, C>,
@@ -54,7 +63,7 @@ export class ConnectionRecord<E, C> implements Linked<ConnectionRecord<E, C>>, H
     this.pool = pool;
     this.endpoint = endpoint;
     this.connection = connection;
-    this.lastReleasedAt = createdAt;
-    this.lifetimeEndsAt = createdAt + lifetime;
+    this.lastReleasedAt = Math.floor(createdAt);
+    this.lifetimeEndsAt = Math.floor(createdAt + lifetime);
   }
 }

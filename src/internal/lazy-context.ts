@@ -1,7 +1,8 @@
 /**
- * The context handed to `checkAliveness`. Its `AbortController` is made only when a manager reads
- * `signal` or the check must be aborted, so the common synchronous check allocates nothing.
- * One context per connection, reused by every check of it (checks of a connection never overlap).
+ * The context handed to `create`, `dispose` and `checkAliveness`. Its `AbortController` is made
+ * only when a manager reads `signal` or the operation must be aborted, so a manager that ignores
+ * the signal costs no controller. A check context is one per connection, reused by every check of
+ * it (checks of a connection never overlap); create and dispose get a fresh one each.
  */
 import type { OperationContext } from '../manager.ts';
 
