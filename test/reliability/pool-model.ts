@@ -64,6 +64,10 @@ const ACQUIRE_HOOKS: ReadonlySet<MockHook> = new Set([
   'onConnectionDead',
 ]);
 
+/** Far more hook calls than any run of at most 80 steps needs. */
+const RUNAWAY_CALLS = 50_000;
+const NEVER = new Promise<never>(() => undefined);
+
 /**
  * The mock manager, also counting per endpoint the `create` calls not yet settled and the time
  * each connection was made and disposed.
@@ -73,8 +77,18 @@ export class CountingManager extends MockConnectionManager<Endpoint> {
   readonly createdAt = new Map<Conn, number>();
   /** Disposed connections; `disposed` (the mock's list) shows any disposed twice. */
   readonly disposedSet = new Set<Conn>();
+  /**
+   * Set when the pool made more than RUNAWAY_CALLS hook calls in one run: a loop that never
+   * yields to the timers (a livelock). Creates then hang, which ends the loop, so the run fails
+   * with a counterexample instead of hanging the test.
+   */
+  runaway = false;
 
   override create(endpoint: Endpoint, context?: { signal: AbortSignal }): Conn | Promise<Conn> {
+    if (!this.runaway && this.calls.length > RUNAWAY_CALLS) {
+      this.runaway = true;
+      this.reset().set('create', { gate: NEVER });
+    }
     this.#count(endpoint, 1);
     let result: Conn | Promise<Conn>;
     try {
@@ -304,6 +318,10 @@ export class PoolModel {
 
   /** The invariants of SPEC §4 at a quiet point. */
   check(where: string): void {
+    assert.ok(
+      !this.mock.runaway,
+      `${where}: the pool made over ${RUNAWAY_CALLS} hook calls (a livelock)`,
+    );
     assert.deepEqual(this.violations, [], where);
     const { pool, config } = this;
     const t = performance.now();

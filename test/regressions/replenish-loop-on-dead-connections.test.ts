@@ -1,0 +1,48 @@
+// Found by test/reliability/model.test.ts (seed 3, 10,000 runs). With maintainMinIdle and no
+// create backoff (createRetryDelay 0), an acquirer that finds its idle connections dead loops:
+// each dead one is disposed, maintainMinIdle replaces it at once with a fresh idle connection, the
+// acquirer (retrying, rule 8) checks that one first, finds it dead, and so on. The loop never
+// yields to the timers, so the acquire's own deadline (rule 6) cannot end it: the process spins.
+// The guard below stops the loop after 1,000 creates so that the test fails instead of hanging.
+
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Clock } from '../helpers/pool.ts';
+import { installClock, makePool, settle, track } from '../helpers/pool.ts';
+
+describe('regression: maintainMinIdle refills while an acquirer finds dead connections', () => {
+  let clock: Clock;
+  beforeEach(() => {
+    clock = installClock();
+  });
+  afterEach(() => {
+    clock.uninstall();
+  });
+
+  it('an acquire that meets dead connections ends within its deadline', async () => {
+    const { pool, mock } = makePool({
+      maxSize: 2,
+      minIdle: 2,
+      maintainMinIdle: true,
+      createRetryDelay: 0,
+      maxUses: 1,
+    });
+    const first = await pool.acquire('b');
+    await pool.release(first); // maxUses 1: disposed; maintainMinIdle refills 2 idle
+    await settle(clock);
+    mock.set('checkAliveness', { alive: false });
+    const create = mock.create.bind(mock);
+    mock.create = (endpoint, context) => {
+      if (mock.callsOf('create').length >= 1_000)
+        mock.set('create', { gate: new Promise(() => {}) });
+      return create(endpoint, context);
+    };
+
+    const acquiring = track(pool.acquire('b', { timeout: 10 }));
+    await settle(clock);
+    await clock.tickAsync(10);
+    assert.ok(mock.callsOf('create').length < 20, `${mock.callsOf('create').length} creates`);
+    assert.notEqual(acquiring.state, 'pending');
+    await pool.close({ timeout: 0 });
+  });
+});
