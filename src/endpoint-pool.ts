@@ -34,6 +34,8 @@ export class EndpointPool<E, C> implements HeapItem {
   failedMark = 0;
   /** While backing off: its entry in the pool's heap of endpoint wake-ups, made on first use. */
   wake: Wake<EndpointPool<E, C>> | null = null;
+  /** Set when the pool drops this endpoint (empty and unused); a later acquire makes a new one. */
+  forgotten = false;
   /** Position in the pool's heap of endpoints waiting for total capacity. */
   heapIndex = -1;
 

@@ -370,7 +370,7 @@ export class ConnectionPool<E, C> {
           }
           const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt, stack);
           this.#reserve(acq, record);
-          this.#afterOnAcquire(acq, record, prepared);
+          this.#afterOnAcquire(acq, record, prepared, startedAt);
           return acq.promise;
         }
         const acq = this.#newAcquisition(ep, endpoint, timeout, signal, startedAt, stack);
@@ -588,9 +588,10 @@ export class ConnectionPool<E, C> {
       ep.waiters.length === 0 &&
       ep.failures === 0 &&
       !this.#options.maintainMinIdle &&
-      this.#endpoints.get(ep.key) === ep
+      !ep.forgotten
     ) {
       this.#endpoints.delete(ep.key);
+      ep.forgotten = true;
     }
   }
 
@@ -687,7 +688,7 @@ export class ConnectionPool<E, C> {
    * queued, which it may do while `acq` is between steps.
    */
   #currentEndpoint(acq: Acquisition<E, C>): EndpointPool<E, C> {
-    if (this.#endpoints.get(acq.ep.key) !== acq.ep) acq.ep = this.#endpointPool(acq.endpoint);
+    if (acq.ep.forgotten) acq.ep = this.#endpointPool(acq.endpoint);
     return acq.ep;
   }
 
@@ -756,12 +757,16 @@ export class ConnectionPool<E, C> {
       this.#makeAvailable(record, now(), false);
       return;
     }
-    this.#startOnAcquire(acq, record);
+    this.#startOnAcquire(acq, record, now());
   }
 
   #dead(acq: Acquisition<E, C>, record: Rec<E, C>): void {
     acq.record = null;
-    const handled = this.#buryDead(record);
+    // Its acquirer replaces it: maintainMinIdle refilling at once would put a fresh idle
+    // connection before the retrying acquirer, which may find that one dead too, and so on
+    // without end within one turn of the event loop. The endpoint is topped up when the
+    // acquirer queues, or at the next disposal.
+    const handled = this.#buryDead(record, false);
     if (isThenable(handled)) {
       handled.then(
         () => this.#retry(acq),
@@ -774,13 +779,14 @@ export class ConnectionPool<E, C> {
 
   /**
    * Rule 8 for a connection `checkAliveness` found dead: disposes it and calls `onConnectionDead`.
+   * @param replenish whether `maintainMinIdle` may replace it at once.
    * @returns what `onConnectionDead` returned, or a rejected promise if it threw.
    */
-  #buryDead(record: Rec<E, C>): unknown {
+  #buryDead(record: Rec<E, C>, replenish: boolean): unknown {
     const { endpoint, connection } = record;
     this.#totals.deadConnections++;
     if (this.#events.has('dead')) this.#events.emit('dead', { endpoint, connection });
-    this.#dispose(record, 'dead', false);
+    this.#dispose(record, 'dead', false, undefined, replenish);
     try {
       return this.#manager.onConnectionDead?.(endpoint, connection);
     } catch (error) {
@@ -793,40 +799,40 @@ export class ConnectionPool<E, C> {
     this.#proceed(acq, now());
   }
 
-  #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>): void {
+  /** @param t the time now, which a synchronous `onAcquire` hands the connection out at. */
+  #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, t: number): void {
     let prepared: unknown;
     try {
       prepared = this.#manager.onAcquire?.(record.endpoint, record.connection);
     } catch (error) {
       prepared = Promise.reject(error);
     }
-    this.#afterOnAcquire(acq, record, prepared);
+    this.#afterOnAcquire(acq, record, prepared, t);
   }
 
-  #afterOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, prepared: unknown): void {
+  #afterOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, prepared: unknown, t: number): void {
     if (isThenable(prepared)) {
       prepared.then(
-        () => this.#prepared(acq, record, undefined),
-        (error: unknown) => this.#prepared(acq, record, error ?? new Error(String(error))),
+        () => this.#prepared(acq, record, undefined, now()),
+        (error: unknown) => this.#prepared(acq, record, error ?? new Error(String(error)), now()),
       );
       return;
     }
-    this.#prepared(acq, record, undefined);
+    this.#prepared(acq, record, undefined, t);
   }
 
-  #prepared(acq: Acquisition<E, C>, record: Rec<E, C>, error: unknown): void {
+  #prepared(acq: Acquisition<E, C>, record: Rec<E, C>, error: unknown, t: number): void {
     if (record.state === 'disposed') {
       this.#fail(acq, error ?? this.#closedError(acq.endpoint));
       return;
     }
     if (error !== undefined || acq.state === 'settled') {
-      this.#makeAvailable(record, now(), error !== undefined);
+      this.#makeAvailable(record, t, error !== undefined);
       if (error !== undefined) this.#fail(acq, error);
       return;
     }
     this.#settle(acq);
     if (acq.waited) this.#totals.waitedAcquires++;
-    const t = now();
     this.#handOut(record, acq.endpoint, t - acq.startedAt, t, acq.stack);
     acq.resolve(record.connection);
   }
@@ -975,18 +981,22 @@ export class ConnectionPool<E, C> {
 
   /**
    * A connection of `ep` was disposed or a create failed: hand the room to whoever waits longest.
-   * @param replenish false after a failed create without backoff: `maintainMinIdle` must not retry
-   *   it at once, in a loop; it tries again at the endpoint's next acquire or disposal.
+   * @param replenish false where `maintainMinIdle` refilling at once could loop within one turn of
+   *   the event loop: after a failed create without backoff (creates of this and starved endpoints
+   *   failing in turn) and for a connection its acquirer found dead. Refilling then waits for the
+   *   next acquire or disposal.
    */
   #capacityFreed(ep: EndpointPool<E, C>, replenish = true): void {
     this.#updateBlocked(ep);
     this.#pumpTotal();
-    if (replenish) this.#replenish(ep);
-    if (this.#starved.size > 0 && !this.#evicting) {
-      // Ends: an endpoint that gets no room goes back in only when the pool is full.
-      for (const starved of this.#starved) {
-        if (this.#size >= this.#options.totalMaxSize) break;
-        this.#replenish(starved);
+    if (replenish) {
+      this.#replenish(ep);
+      if (this.#starved.size > 0 && !this.#evicting) {
+        // Ends: an endpoint that gets no room goes back in only when the pool is full.
+        for (const starved of this.#starved) {
+          if (this.#size >= this.#options.totalMaxSize) break;
+          this.#replenish(starved);
+        }
       }
     }
     this.#forgetIfEmpty(ep);
@@ -1239,7 +1249,7 @@ export class ConnectionPool<E, C> {
       this.#updateBlocked(ep);
       this.#reserve(head, record);
       if (check) this.#runCheck(head, record);
-      else this.#startOnAcquire(head, record);
+      else this.#startOnAcquire(head, record, t);
       return;
     }
     this.#makeIdle(record, t);
@@ -1410,7 +1420,7 @@ export class ConnectionPool<E, C> {
     if (record.state === 'disposed') return; // close({ timeout }) disposed it meanwhile
     if (alive === false) {
       // Nobody waits for this: an onConnectionDead error has no one to go to.
-      const handled = this.#buryDead(record);
+      const handled = this.#buryDead(record, true);
       if (isThenable(handled)) handled.then(undefined, () => undefined);
       return;
     }
@@ -1450,6 +1460,7 @@ export class ConnectionPool<E, C> {
     reason: DisposeReason,
     awaited: boolean,
     cause?: unknown,
+    replenish = true,
   ): Promise<void> {
     const ep = record.pool;
     if (record.state === 'idle') {
@@ -1473,7 +1484,7 @@ export class ConnectionPool<E, C> {
       );
     }
     const done = this.#runDispose(endpoint, connection, awaited);
-    this.#capacityFreed(ep);
+    this.#capacityFreed(ep, replenish);
     return done;
   }
 
