@@ -68,7 +68,8 @@ export function chart(results: Results): string {
   const title = `Cost of each contender relative to generic-connection-pool ${versions['generic-connection-pool']} (log scale; right of 1x: ours is cheaper)`;
   const footer = `${results.date.slice(0, 10)} · ${machine.cpu}, ${machine.cores} cores · Node.js ${machine.node} · generic-pool ${versions['generic-pool']} · tarn ${versions.tarn}`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
+    `<title>${xml(title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="8" y="20" ${FONT} font-weight="bold">${xml(title)}</text>`,
     ...ticks,
