@@ -10,8 +10,11 @@ import * as tls from 'node:tls';
  */
 export async function startEchoServer(secure?: tls.TlsOptions): Promise<net.Server> {
   const echo = (socket: net.Socket) => {
-    socket.on('error', () => {}); // a client vanishing is not the server's problem
-    createInterface({ input: socket }).on('line', (line) => socket.write(`echo: ${line}\n`));
+    // A client vanishing is not the server's problem; readline re-emits the socket's errors.
+    socket.on('error', () => {});
+    createInterface({ input: socket })
+      .on('error', () => {})
+      .on('line', (line) => socket.write(`echo: ${line}\n`));
   };
   const server = secure ? tls.createServer(secure, echo) : net.createServer(echo);
   server.listen(0, '127.0.0.1');
