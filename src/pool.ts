@@ -353,7 +353,7 @@ export class ConnectionPool<E, C> {
       if (record !== null) {
         let alive: unknown = true;
         try {
-          alive = this.#checkForReuse(record);
+          alive = this.#checkForReuse(record, startedAt);
         } catch (error) {
           alive = Promise.reject(error);
         }
@@ -399,15 +399,16 @@ export class ConnectionPool<E, C> {
     }
     record.state = 'releasing';
     if (record.heapIndex !== -1) this.#held.remove(record);
+    const t = now();
     if (this.#events.has('release')) {
-      const heldMs = now() - record.acquiredAt;
+      const heldMs = t - record.acquiredAt;
       this.#events.emit('release', { endpoint: record.endpoint, connection, heldMs });
     }
     let released: unknown;
     try {
       released = this.#manager.onRelease?.(record.endpoint, connection);
     } catch (error) {
-      return this.#finishRelease(record, now()).then(() => Promise.reject(error));
+      return this.#finishRelease(record, t).then(() => Promise.reject(error));
     }
     if (isThenable(released)) {
       return Promise.resolve(released).then(
@@ -415,7 +416,7 @@ export class ConnectionPool<E, C> {
         (error: unknown) => this.#finishRelease(record, now()).then(() => Promise.reject(error)),
       );
     }
-    return this.#finishRelease(record, now());
+    return this.#finishRelease(record, t);
   }
 
   /**
@@ -647,7 +648,7 @@ export class ConnectionPool<E, C> {
     const record = ep.waiters.length === 0 ? this.#takeIdle(ep, t) : null;
     if (record !== null) {
       this.#reserve(acq, record);
-      this.#runCheck(acq, record);
+      this.#runCheck(acq, record, t);
       return;
     }
     ep = this.#currentEndpoint(acq); // disposing expired connections may have emptied it
@@ -693,9 +694,9 @@ export class ConnectionPool<E, C> {
   }
 
   /** `checkAliveness` before reusing an idle connection, unless it was released very recently. */
-  #checkForReuse(record: Rec<E, C>): unknown {
+  #checkForReuse(record: Rec<E, C>, t: number): unknown {
     const skip = this.#options.skipAlivenessCheckWithin;
-    if (skip > 0 && now() - record.lastReleasedAt < skip) return true;
+    if (skip > 0 && t - record.lastReleasedAt < skip) return true;
     return this.#check(record);
   }
 
@@ -707,10 +708,10 @@ export class ConnectionPool<E, C> {
     return manager.checkAliveness(record.endpoint, record.connection, record.context);
   }
 
-  #runCheck(acq: Acquisition<E, C>, record: Rec<E, C>): void {
+  #runCheck(acq: Acquisition<E, C>, record: Rec<E, C>, t: number): void {
     let alive: unknown;
     try {
-      alive = this.#checkForReuse(record);
+      alive = this.#checkForReuse(record, t);
     } catch (error) {
       alive = Promise.reject(error);
     }
@@ -1248,7 +1249,7 @@ export class ConnectionPool<E, C> {
       this.#waiting--;
       this.#updateBlocked(ep);
       this.#reserve(head, record);
-      if (check) this.#runCheck(head, record);
+      if (check) this.#runCheck(head, record, t);
       else this.#startOnAcquire(head, record, t);
       return;
     }
