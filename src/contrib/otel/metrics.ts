@@ -14,7 +14,7 @@ export const STATE = 'db.client.connection.state';
  * Bucket boundaries in seconds for the three time histograms: the SDK's default boundaries are
  * meant for milliseconds and would put almost every pool timing in the first bucket.
  */
-export const SECONDS_BUCKETS = [
+const SECONDS_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];
 
@@ -60,5 +60,3 @@ export function createInstruments(meter: Meter) {
   };
 }
 
-/** The instruments {@link createInstruments} makes. */
-export type Instruments = ReturnType<typeof createInstruments>;
