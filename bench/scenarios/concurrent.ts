@@ -1,6 +1,6 @@
 /** Scenario 2: 100 workers share one endpoint of maxSize 10; each acquires, yields once, releases. */
 import { compare } from '../harness.ts';
-import { Floor, peers } from '../pools.ts';
+import { ClockedFloor, Floor, peers } from '../pools.ts';
 import { rowsOf, slowerThanOurs } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -20,6 +20,7 @@ export const concurrent: Scenario = {
   async run(settings) {
     const { ours: pool, genericPool: gp, tarn: tp, close } = peers(MAX, MIN);
     const floor = new Floor();
+    const clocked = new ClockedFloor();
     const samples = await compare(
       [
         {
@@ -41,6 +42,17 @@ export const concurrent: Scenario = {
                 const c = await floor.acquire();
                 await null;
                 await floor.release(c);
+              }
+            }),
+        },
+        {
+          name: 'floor+clock',
+          run: (ops) =>
+            workers(ops, async (n) => {
+              for (let i = 0; i < n; i++) {
+                const c = await clocked.acquire();
+                await null;
+                await clocked.release(c);
               }
             }),
         },
@@ -75,7 +87,10 @@ export const concurrent: Scenario = {
       unit: 'ops/s',
       floor: 'floor',
       targets: { 'generic-pool': slowerThanOurs(2), tarn: slowerThanOurs(2) },
-      notes: { floor: `no limit: up to ${WORKERS} connections where the pools hold ${MAX}` },
+      notes: {
+        floor: `no limit: up to ${WORKERS} connections where the pools hold ${MAX}`,
+        'floor+clock': ClockedFloor.note,
+      },
     });
   },
 };

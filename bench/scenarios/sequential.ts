@@ -1,6 +1,6 @@
 /** Scenario 1: acquire and release an idle connection of one endpoint, one after the other. */
 import { compare } from '../harness.ts';
-import { Floor, peers } from '../pools.ts';
+import { ClockedFloor, Floor, peers } from '../pools.ts';
 import { atMostFloor, rowsOf, slowerThanOurs } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -13,6 +13,7 @@ export const sequential: Scenario = {
   async run(settings) {
     const { ours: pool, genericPool: gp, tarn: tp, close } = peers(MAX, MIN);
     const floor = new Floor();
+    const clocked = new ClockedFloor();
     const samples = await compare(
       [
         {
@@ -25,6 +26,12 @@ export const sequential: Scenario = {
           name: 'floor',
           async run(ops) {
             for (let i = 0; i < ops; i++) await floor.release(await floor.acquire());
+          },
+        },
+        {
+          name: 'floor+clock',
+          async run(ops) {
+            for (let i = 0; i < ops; i++) await clocked.release(await clocked.acquire());
           },
         },
         {
@@ -52,6 +59,7 @@ export const sequential: Scenario = {
         'generic-pool': slowerThanOurs(2.5),
         tarn: slowerThanOurs(7),
       },
+      notes: { 'floor+clock': ClockedFloor.note },
     });
   },
 };
