@@ -1,7 +1,7 @@
 // SPEC section 5 (errors) and decision 14 (messages name the endpoint and the limit).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
@@ -10,8 +10,7 @@ import {
   ConnectionPoolTimeoutError,
   EndpointUnavailableError,
 } from '../src/index.ts';
-import type { Clock } from './helpers/pool.ts';
-import { installClock, makePool, rejected, settle, track } from './helpers/pool.ts';
+import { makePool, rejected, settle, track, useFakeClock } from './helpers/pool.ts';
 
 function assertPoolError(
   err: unknown,
@@ -30,13 +29,7 @@ function assertPoolError(
 }
 
 describe('errors (section 5)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('each pool error extends ConnectionPoolError and Error, with a stable code and its class name', async () => {
     const { pool } = makePool({ minIdle: 0, maxSize: 1 });

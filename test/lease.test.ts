@@ -1,27 +1,20 @@
 // SPEC section 3 `lease()` / `Lease` and decision 12.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../src/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   call,
   disposeReasons,
-  installClock,
   makePool,
   rejected,
   settle,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('lease (decision 12)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('holds an acquired connection and its endpoint', async () => {
     const { pool, mock } = makePool<readonly [string, number]>({ minIdle: 0, maxSize: 2 });

@@ -1,22 +1,21 @@
 // SPEC rule 6 (one deadline), rule 7 (abort), decisions 6 and 7 (timeout 0, createTimeout).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolError, ConnectionPoolTimeoutError } from '../src/index.ts';
 import { deferred } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   disposeReasons,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   sizes,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 function assertTimeout(err: unknown, endpoint: string, ms: number): ConnectionPoolTimeoutError {
@@ -32,13 +31,7 @@ function assertTimeout(err: unknown, endpoint: string, ms: number): ConnectionPo
 }
 
 describe('one deadline (rule 6)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('timeout bounds queueing; the timeout event names the endpoint; nothing leaks', async () => {
     const { pool, log } = makePool({ minIdle: 0, maxSize: 1 });
@@ -197,13 +190,7 @@ describe('one deadline (rule 6)', () => {
 });
 
 describe('timeout 0 (rule 6, decision 6)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('takes an idle connection; its check may take longer than 0 ms', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });
@@ -256,13 +243,7 @@ describe('timeout 0 (rule 6, decision 6)', () => {
 });
 
 describe('createTimeout (decision 7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('a create exceeding createTimeout fails like a create error and its signal aborts', async () => {
     const { pool, mock, log } = makePool({ minIdle: 0, maxSize: 1, createTimeout: 3000 });
@@ -311,13 +292,7 @@ describe('createTimeout (decision 7)', () => {
 });
 
 describe('abort (rule 7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('an already aborted signal rejects with signal.reason even if an idle connection exists', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 2 });

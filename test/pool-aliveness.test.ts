@@ -1,21 +1,20 @@
 // SPEC rule 8 (aliveness) and decision 3.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionManager } from '../src/index.ts';
 import { BaseConnectionManager, ConnectionPool } from '../src/index.ts';
 import { MockConnectionManager } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   disposeReasons,
   eventsOf,
   ids,
-  installClock,
   makePool,
   rejected,
   settle,
   track,
+  useFakeClock,
   watchLimits,
 } from './helpers/pool.ts';
 
@@ -24,13 +23,7 @@ interface Conn {
 }
 
 describe('aliveness (rule 8)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('every reuse of an idle connection is checked with (endpoint, connection, { signal }); fresh ones are not', async () => {
     const log: Array<[string, string, number | undefined, boolean]> = [];

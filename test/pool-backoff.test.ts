@@ -1,20 +1,19 @@
 // SPEC §7 createRetryDelay / createRetryMaxDelay: create backoff and EndpointUnavailableError.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolError, EndpointUnavailableError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   closePool,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 function assertUnavailable(err: unknown, endpoint: string, cause: unknown): void {
@@ -27,13 +26,7 @@ function assertUnavailable(err: unknown, endpoint: string, cause: unknown): void
 }
 
 describe('create backoff (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('by default: the failed acquirer gets the create error, the queued ones and newcomers fail fast for 100 ms', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });

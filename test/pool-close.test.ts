@@ -1,10 +1,9 @@
 // SPEC rule 12 (close), rule 13 (sizes return to 0) and decision 10.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolClosedError, ConnectionPoolError } from '../src/index.ts';
 import { deferred } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertDisposedExactlyOnce,
   assertSizes,
@@ -12,12 +11,12 @@ import {
   disposeReasons,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 function assertClosed(err: unknown, endpoint?: string): void {
@@ -32,13 +31,7 @@ function assertClosed(err: unknown, endpoint?: string): void {
 }
 
 describe('close (rule 12)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('rejects waiting and new acquires at once; connection() and lease() too', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });

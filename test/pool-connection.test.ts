@@ -1,31 +1,24 @@
 // SPEC section 3 `connection()` and decision 12.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   call,
   disposeReasons,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('connection() (decision 12)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('runs fn with an acquired connection, releases it, and resolves with what fn returned', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });

@@ -1,27 +1,20 @@
 // SPEC rule 10 (expiry), with and without the background collector, and disposeBatchSize.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from './helpers/pool.ts';
+import { describe, it } from 'node:test';
 import {
   assertSizes,
   disposeReasons,
   fulfilled,
-  installClock,
   makePool,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 for (const backgroundCollector of [true, false]) {
   describe(`expiry (rule 10), backgroundCollector: ${backgroundCollector}`, () => {
-    let clock: Clock;
-    beforeEach(() => {
-      clock = installClock();
-    });
-    afterEach(() => {
-      clock.uninstall();
-    });
+    const clock = useFakeClock();
 
     it('an extra connection expires at lastReleased + idleTimeout and is never handed out after', async () => {
       const { pool, mock, log } = makePool({
@@ -164,13 +157,7 @@ for (const backgroundCollector of [true, false]) {
 }
 
 describe('background collector', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('disposes across endpoints in deadline order with a single timer', async () => {
     const { pool, log } = makePool({
@@ -229,13 +216,7 @@ describe('background collector', () => {
 });
 
 describe('without the background collector: disposal during release (rule 10)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   /** Acquires `n` connections of 'a', releases the first `due` at t=0,1,2… and moves to t=10 000. */
   async function setup(n: number, due: number, disposeBatchSize: number) {

@@ -2,32 +2,25 @@
 // 2 (when release/discard resolve), 11 (discard) and 13 (listeners).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPool } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
 import { deferred, MockConnectionManager } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   disposeReasons,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('hook errors (rule 9)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   for (const sync of [true, false]) {
     const how = sync ? 'throws' : 'rejects';
@@ -193,13 +186,7 @@ describe('hook errors (rule 9)', () => {
 });
 
 describe('sizes during hooks and disposal (decision 1), when release/discard resolve (decision 2)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('during onRelease the connection counts as acquired; release resolves when it is idle', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });
@@ -285,13 +272,7 @@ describe('sizes during hooks and disposal (decision 1), when release/discard res
 });
 
 describe('discard (decision 11) and events', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it("discard disposes with reason 'discarded' and does not call onRelease", async () => {
     const { pool, mock, log } = makePool({ minIdle: 1, maxSize: 1 });

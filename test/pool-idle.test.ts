@@ -1,32 +1,26 @@
 // SPEC rule 2 (idle classes: persistent / extra, reuse order) and decision 5.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionPool } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
 import { deferred } from '../src/testing/index.ts';
-import type { Clock, Recorded } from './helpers/pool.ts';
+import type { Recorded } from './helpers/pool.ts';
 import {
   disposeReasons,
   ids,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   sizes,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 for (const backgroundCollector of [true, false]) {
   describe(`idle classes and reuse order (rule 2), backgroundCollector: ${backgroundCollector}`, () => {
-    let clock: Clock;
-    beforeEach(() => {
-      clock = installClock();
-    });
-    afterEach(() => {
-      clock.uninstall();
-    });
+    const clock = useFakeClock();
 
     it('persistent ones are preferred and reused oldest-first, extras newest-first', async () => {
       const { pool, mock } = makePool({ minIdle: 2, maxSize: 5, backgroundCollector });
@@ -166,13 +160,7 @@ for (const backgroundCollector of [true, false]) {
   });
 
   describe(`decision 5: a connection returned to idle unused keeps its last-release time, backgroundCollector: ${backgroundCollector}`, () => {
-    let clock: Clock;
-    beforeEach(() => {
-      clock = installClock();
-    });
-    afterEach(() => {
-      clock.uninstall();
-    });
+    const clock = useFakeClock();
 
     const opts = {
       minIdle: 0,

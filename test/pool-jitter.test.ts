@@ -1,11 +1,11 @@
 // SPEC §7 maxLifetimeJitter: connections made together do not expire together.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionPool } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
 import type { Clock } from './helpers/pool.ts';
-import { installClock, makePool } from './helpers/pool.ts';
+import { makePool, useFakeClock } from './helpers/pool.ts';
 
 const N = 100;
 const LIFETIME = 100_000;
@@ -27,13 +27,7 @@ async function expiryTimes(
 }
 
 describe('maxLifetimeJitter (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   const options = { minIdle: N, maxSize: N, totalMaxSize: N, maxLifetime: LIFETIME };
 

@@ -1,29 +1,22 @@
 // SPEC §7 keepAliveInterval: background aliveness checks of idle connections.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from './helpers/pool.ts';
+import { describe, it } from 'node:test';
 import {
   assertSizes,
   closePool,
   disposeReasons,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   pending,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('keepAliveInterval (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('an idle connection is checked every interval while it stays idle', async () => {
     const { pool, mock } = makePool({ keepAliveInterval: 1000 });

@@ -1,21 +1,14 @@
 // SPEC rule 1 (endpoint keys) and decision 8.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPool } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
 import { MockConnectionManager } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
-import { call, installClock, makePool, rejected, settle, sizes } from './helpers/pool.ts';
+import { call, makePool, rejected, settle, sizes, useFakeClock } from './helpers/pool.ts';
 
 describe('endpoint keys (rule 1)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   /** Acquires `a`, releases it, acquires `b`: returns whether `b` reused `a`'s connection. */
   async function shares(a: unknown, b: unknown): Promise<boolean> {

@@ -1,18 +1,11 @@
 // SPEC §7 leakDetectionThreshold: one `leak` event per acquire held too long, with its stack.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from './helpers/pool.ts';
-import { closePool, eventsOf, installClock, makePool, settle } from './helpers/pool.ts';
+import { describe, it } from 'node:test';
+import { closePool, eventsOf, makePool, settle, useFakeClock } from './helpers/pool.ts';
 
 describe('leakDetectionThreshold (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('a connection held for the threshold emits exactly one leak event with the stack of its acquire', async () => {
     const { pool, log } = makePool({ leakDetectionThreshold: 1000 });

@@ -1,32 +1,25 @@
 // SPEC rule 3 (limits at every instant) and rule 4 (eviction across endpoints, total-capacity waiters).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { deferred } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   disposeReasons,
   fulfilled,
   ids,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   sizes,
   track,
+  useFakeClock,
   watchLimits,
 } from './helpers/pool.ts';
 
 describe('limits (rule 3)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('maxSize counts connections being created', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 2, totalMaxSize: 10 });
@@ -111,13 +104,7 @@ describe('limits (rule 3)', () => {
 
 for (const backgroundCollector of [true, false]) {
   describe(`eviction across endpoints (rule 4), backgroundCollector: ${backgroundCollector}`, () => {
-    let clock: Clock;
-    beforeEach(() => {
-      clock = installClock();
-    });
-    afterEach(() => {
-      clock.uninstall();
-    });
+    const clock = useFakeClock();
 
     it('evicts extra before persistent, and within a class the one that expires first', async () => {
       const opts = {

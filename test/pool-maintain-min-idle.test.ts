@@ -1,26 +1,19 @@
 // SPEC §7 maintainMinIdle: known endpoints keep minIdle connections, replaced at once.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from './helpers/pool.ts';
+import { describe, it } from 'node:test';
 import {
   assertSizes,
   closePool,
   disposeReasons,
   eventsOf,
-  installClock,
   makePool,
   settle,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('maintainMinIdle (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('an endpoint acquired once is filled up to minIdle in the background', async () => {
     const { pool, mock } = makePool({ minIdle: 3, maintainMinIdle: true });

@@ -1,26 +1,19 @@
 // SPEC §7 maxUses: a connection acquired this many times is disposed at its release.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from './helpers/pool.ts';
+import { describe, it } from 'node:test';
 import {
   assertSizes,
   disposeReasons,
   fulfilled,
-  installClock,
   makePool,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('maxUses (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('the use that reaches maxUses disposes the connection at its release', async () => {
     const { pool, mock, log } = makePool({ maxUses: 3 });

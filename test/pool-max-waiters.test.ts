@@ -1,18 +1,17 @@
 // SPEC §7 maxWaiters: an acquire that would wait behind this many others rejects at once.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolError, ConnectionPoolQueueFullError } from '../src/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 function assertQueueFull(err: unknown, endpoint: string, limit: number): void {
@@ -24,13 +23,7 @@ function assertQueueFull(err: unknown, endpoint: string, limit: number): void {
 }
 
 describe('maxWaiters (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('the acquire that would wait behind maxWaiters others rejects at once; the state is unchanged', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1, maxWaiters: 2 });

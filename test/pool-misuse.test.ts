@@ -1,20 +1,19 @@
 // SPEC rule 11 (misuse): release/discard of a connection not currently acquired from this pool.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionNotAcquiredError, ConnectionPool, ConnectionPoolError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   call,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 function assertNotAcquired(err: unknown): void {
@@ -27,13 +26,7 @@ function assertNotAcquired(err: unknown): void {
 }
 
 describe('misuse (rule 11)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   for (const op of ['release', 'discard'] as const) {
     it(`${op} twice: the second rejects and the state is unchanged`, async () => {

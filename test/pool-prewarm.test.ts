@@ -1,30 +1,23 @@
 // SPEC §7 prewarm(endpoint, count?).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolClosedError, EndpointUnavailableError } from '../src/index.ts';
 import { deferred } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   eventsOf,
   fulfilled,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('prewarm (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('opens count idle connections and resolves when they are created', async () => {
     const { pool, mock, log } = makePool({ minIdle: 3 });

@@ -1,18 +1,11 @@
 // SPEC §7 skipAlivenessCheckWithin: a recently released connection is reused without a check.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from './helpers/pool.ts';
-import { installClock, makePool } from './helpers/pool.ts';
+import { describe, it } from 'node:test';
+import { makePool, useFakeClock } from './helpers/pool.ts';
 
 describe('skipAlivenessCheckWithin (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('released less than this long ago: reused unchecked; at or beyond it: checked', async () => {
     const { pool, mock } = makePool({ skipAlivenessCheckWithin: 1000 });

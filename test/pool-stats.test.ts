@@ -1,21 +1,20 @@
 // SPEC §7: stats() gauges and counters, event timings, listeners that throw.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionPool, PoolStats } from '../src/index.ts';
 import { EndpointUnavailableError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   closePool,
   EVENTS,
   eventsOf,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 type Gauges = Omit<PoolStats, 'totals' | 'endpoints'>;
@@ -26,13 +25,7 @@ function gauges(pool: ConnectionPool<string, MockConnection>): Gauges {
 }
 
 describe('stats() (SPEC §7)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('a new pool: all zero, no endpoints', () => {
     const { pool } = makePool();
@@ -186,13 +179,7 @@ describe('stats() (SPEC §7)', () => {
 });
 
 describe('event timings (SPEC §7, coordinator decision)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('create and createError carry durationMs, acquire waitedMs, release heldMs', async () => {
     const { pool, mock, log } = makePool({ minIdle: 0, maxSize: 1, createRetryDelay: 0 });

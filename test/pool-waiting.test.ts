@@ -2,31 +2,24 @@
 // (creates are not tied to one acquirer).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { deferred } from '../src/testing/index.ts';
-import type { Clock } from './helpers/pool.ts';
 import {
   assertSizes,
   eventsOf,
   fulfilled,
   ids,
-  installClock,
   makePool,
   pending,
   rejected,
   settle,
   sizes,
   track,
+  useFakeClock,
 } from './helpers/pool.ts';
 
 describe('fair waiting (rule 5)', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('acquirers of one endpoint are served first come, first served; a release goes straight to the oldest waiter', async () => {
     const { pool, mock } = makePool({ minIdle: 0, maxSize: 1 });

@@ -1,8 +1,9 @@
 /**
  * Async helpers for the tests: fake clock and promise tracking.
- * Portable: imports only `node:assert/strict`, `@sinonjs/fake-timers` and project files.
+ * Portable: imports only `node:assert/strict`, `node:test`, `@sinonjs/fake-timers` and project files.
  */
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach } from 'node:test';
 import FakeTimers from '@sinonjs/fake-timers';
 
 export type Clock = ReturnType<typeof FakeTimers.install>;
@@ -12,6 +13,37 @@ export function installClock(): Clock {
   return FakeTimers.install({
     now: 0,
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  });
+}
+
+/**
+ * A fresh fake clock (see `installClock`) for each test of the enclosing `describe`: installed
+ * before each test, uninstalled after it. The handle returned stands for the running test's clock.
+ *
+ * @example
+ * ```ts
+ * describe('expiry', () => {
+ *   const clock = useFakeClock();
+ *   it('expires', async () => { await clock.tickAsync(1000); });
+ * });
+ * ```
+ */
+export function useFakeClock(): Clock {
+  let current: Clock | undefined;
+  beforeEach(() => {
+    current = installClock();
+  });
+  afterEach(() => {
+    current?.uninstall();
+    current = undefined;
+  });
+  return new Proxy({} as Clock, {
+    get(_, key) {
+      if (current === undefined)
+        throw new Error('useFakeClock: there is a clock only during a test');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
   });
 }
 

@@ -4,19 +4,12 @@
 // 30 s) holding it in memory. A closed pool should leave no timer behind.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolClosedError } from '../../src/index.ts';
-import type { Clock } from '../helpers/pool.ts';
-import { closePool, installClock, makePool, rejected, settle, track } from '../helpers/pool.ts';
+import { closePool, makePool, rejected, settle, track, useFakeClock } from '../helpers/pool.ts';
 
 describe('regression: backoff timer scheduled after close', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('a create aborted by close leaves no timer running', async () => {
     const { pool, mock } = makePool();

@@ -6,19 +6,12 @@
 // endpoint's next acquirers start from an empty endpoint, past maxSize (rule 3).
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../../src/index.ts';
-import type { Clock } from '../helpers/pool.ts';
-import { assertSizes, installClock, makePool, watchLimits } from '../helpers/pool.ts';
+import { assertSizes, makePool, useFakeClock, watchLimits } from '../helpers/pool.ts';
 
 describe('regression: endpoint forgotten while an acquire retries after a dead connection', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('keeps counting the connection the retry creates at its endpoint', async () => {
     const limits = { maxSize: 2, totalMaxSize: 10 };

@@ -5,18 +5,11 @@
 // replacement was made by evicting for it, which §7 says maintainMinIdle never does.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from '../helpers/pool.ts';
-import { assertSizes, installClock, makePool, settle, watchLimits } from '../helpers/pool.ts';
+import { describe, it } from 'node:test';
+import { assertSizes, makePool, settle, useFakeClock, watchLimits } from '../helpers/pool.ts';
 
 describe('regression: room freed by eviction taken by maintainMinIdle', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('keeps totalMaxSize when an eviction frees room', async () => {
     const limits = { maxSize: 1, totalMaxSize: 1 };

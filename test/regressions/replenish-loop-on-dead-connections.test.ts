@@ -6,18 +6,11 @@
 // The guard below stops the loop after 1,000 creates so that the test fails instead of hanging.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from '../helpers/pool.ts';
-import { installClock, makePool, settle, track } from '../helpers/pool.ts';
+import { describe, it } from 'node:test';
+import { makePool, settle, track, useFakeClock } from '../helpers/pool.ts';
 
 describe('regression: maintainMinIdle refills while an acquirer finds dead connections', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('an acquire that meets dead connections ends within its deadline', async () => {
     const { pool, mock } = makePool({

@@ -5,18 +5,11 @@
 // fails instead of hanging.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock } from '../helpers/pool.ts';
-import { installClock, makePool, settle, track } from '../helpers/pool.ts';
+import { describe, it } from 'node:test';
+import { makePool, settle, track, useFakeClock } from '../helpers/pool.ts';
 
 describe('regression: maintainMinIdle retries failing creates in a loop', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('failing creates without backoff do not spin', async () => {
     // The options of the shrunk counterexample.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionManager } from '../../src/index.ts';
 import type {
   CheckConnectionManagerOptions,
@@ -11,14 +11,13 @@ import {
   deferred,
   MockConnectionManager,
 } from '../../src/testing/index.ts';
-import type { Clock } from '../helpers/pool.ts';
 import {
   assertDisposedExactlyOnce,
   fulfilled,
   ids,
-  installClock,
   settle,
   track,
+  useFakeClock,
 } from '../helpers/pool.ts';
 
 /** `[name, status, ms, message]` of every step, for one exact `deepEqual`. */
@@ -31,13 +30,7 @@ const killPeer = (connection: MockConnection): void => {
 };
 
 describe('checkConnectionManager', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   /** Runs the check, driving the fake clock until it resolves. */
   async function check<C>(

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { MockConnection } from '../../src/testing/index.ts';
 import { deferred, MockConnectionManager } from '../../src/testing/index.ts';
-import type { Clock } from '../helpers/async.ts';
-import { fulfilled, installClock, pending, rejected, track } from '../helpers/async.ts';
+import { fulfilled, pending, rejected, track, useFakeClock } from '../helpers/async.ts';
 
 const ctx = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
 
 describe('MockConnectionManager', () => {
-  let clock: Clock;
-  beforeEach(() => {
-    clock = installClock();
-  });
-  afterEach(() => {
-    clock.uninstall();
-  });
+  const clock = useFakeClock();
 
   it('creates distinct connections with increasing ids and records them', async () => {
     const mock = new MockConnectionManager();
