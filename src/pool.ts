@@ -13,6 +13,7 @@ import { DeadlineTimer } from './internal/deadline-timer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
 import { LazyContext } from './internal/lazy-context.ts';
+import { LeakDetector } from './internal/leak-detector.ts';
 import { show } from './internal/show.ts';
 import { SortedRunQueue } from './internal/sorted-run-queue.ts';
 import { now, startTimer, type TimerHandle } from './internal/timers.ts';
@@ -61,8 +62,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 const byExpiry = (a: { expiresAt: number }, b: { expiresAt: number }): boolean =>
   a.expiresAt < b.expiresAt;
-const byAcquiredAt = (a: { acquiredAt: number }, b: { acquiredAt: number }): boolean =>
-  a.acquiredAt < b.acquiredAt;
 const byWakeTime = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
 const byDeadline = (
   a: { deadline: number; seq: number },
@@ -108,9 +107,7 @@ export class ConnectionPool<E, C> {
   readonly #collector: DeadlineTimer | null;
   /** With keepalive: one timer for the next sweep of idle connections. */
   readonly #keepAlive: DeadlineTimer | null;
-  /** With leak detection: held connections by acquire time, one timer for the earliest. */
-  readonly #held = new IndexedHeap<Rec<E, C>>(byAcquiredAt);
-  readonly #leakTimer: DeadlineTimer | null;
+  readonly #leaks: LeakDetector<E, C> | null;
   /** Endpoints backing off from failed creates, by when they want to be woken. */
   readonly #wakes = new IndexedHeap<Wake<EndpointPool<E, C>>>(byWakeTime);
   readonly #wakeTimer = new DeadlineTimer(() => this.#wakeUp(), false);
@@ -162,10 +159,9 @@ export class ConnectionPool<E, C> {
       this.#options.keepAliveInterval > 0 && manager.checkAliveness !== undefined
         ? new DeadlineTimer(() => this.#sweepKeepAlive(), false)
         : null;
-    this.#leakTimer =
-      this.#options.leakDetectionThreshold > 0
-        ? new DeadlineTimer(() => this.#reportLeaks(), false)
-        : null;
+    const { leakDetectionThreshold } = this.#options;
+    this.#leaks =
+      leakDetectionThreshold > 0 ? new LeakDetector(leakDetectionThreshold, this.#events) : null;
   }
 
   /** All connections: idle, acquired and being created. */
@@ -345,7 +341,7 @@ export class ConnectionPool<E, C> {
     const startedAt = now();
     // Taken here, so that it shows the caller's line; only with leak detection.
     const stack =
-      this.#leakTimer === null ? undefined : (new Error('acquired here').stack ?? 'acquired here');
+      this.#leaks === null ? undefined : (new Error('acquired here').stack ?? 'acquired here');
     // Fast path: an idle connection whose check and onAcquire are synchronous allocates nothing
     // but the returned promise.
     if (ep.waiters.length === 0) {
@@ -398,7 +394,7 @@ export class ConnectionPool<E, C> {
       return this.#notAcquired(connection, record, 'release');
     }
     record.state = 'releasing';
-    if (record.heapIndex !== -1) this.#held.remove(record);
+    if (record.heapIndex !== -1) this.#leaks?.release(record);
     const t = now();
     if (this.#events.has('release')) {
       const heldMs = t - record.acquiredAt;
@@ -505,7 +501,7 @@ export class ConnectionPool<E, C> {
     });
     this.#collector?.cancel();
     this.#keepAlive?.cancel();
-    this.#leakTimer?.cancel();
+    this.#leaks?.cancel();
     this.#wakeTimer.cancel();
     // Fail every waiter before disposing anything, so no freed room goes to a waiter.
     for (const ep of this.#endpoints.values()) {
@@ -851,11 +847,7 @@ export class ConnectionPool<E, C> {
     record.acquiredAt = t;
     record.uses++;
     this.#totals.acquires++;
-    if (stack !== undefined) {
-      record.stack = stack;
-      this.#held.push(record);
-      this.#leakTimer?.schedule(t + this.#options.leakDetectionThreshold);
-    }
+    if (stack !== undefined) this.#leaks?.hold(record, stack, t);
     if (this.#events.has('acquire')) {
       this.#events.emit('acquire', { endpoint, connection: record.connection, waitedMs });
     }
@@ -1428,26 +1420,6 @@ export class ConnectionPool<E, C> {
     this.#makeAvailable(record, now(), failed);
   }
 
-  // ---- leak detection -----------------------------------------------------------------------
-
-  /** Emits `leak` once for each connection held `leakDetectionThreshold` or longer. */
-  #reportLeaks(): void {
-    const t = now();
-    const threshold = this.#options.leakDetectionThreshold;
-    for (let record = this.#held.peek(); record !== undefined; record = this.#held.peek()) {
-      if (record.acquiredAt + threshold > t) {
-        this.#leakTimer?.schedule(record.acquiredAt + threshold);
-        return;
-      }
-      this.#held.remove(record);
-      const { endpoint, connection, stack = '' } = record;
-      record.stack = undefined;
-      if (this.#events.has('leak')) {
-        this.#events.emit('leak', { endpoint, connection, heldMs: t - record.acquiredAt, stack });
-      }
-    }
-  }
-
   // ---- disposing ----------------------------------------------------------------------------
 
   /**
@@ -1467,7 +1439,7 @@ export class ConnectionPool<E, C> {
     if (record.state === 'idle') {
       this.#detachIdle(record);
     } else {
-      if (record.heapIndex !== -1) this.#held.remove(record);
+      if (record.heapIndex !== -1) this.#leaks?.release(record);
       ep.acquired--;
     }
     record.state = 'disposed';
