@@ -9,6 +9,7 @@ import {
 import { type DisposeReason, EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
 import { Acquisition } from './internal/acquisition.ts';
 import { ConnectionRecord } from './internal/connection-record.ts';
+import { DeadlineQueue } from './internal/deadline-queue.ts';
 import { DeadlineTimer } from './internal/deadline-timer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
@@ -63,10 +64,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 const byExpiry = (a: { expiresAt: number }, b: { expiresAt: number }): boolean =>
   a.expiresAt < b.expiresAt;
 const byWakeTime = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
-const byDeadline = (
-  a: { deadline: number; seq: number },
-  b: { deadline: number; seq: number },
-): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 /** Endpoints in the heap always have an uncovered waiter. */
 type Blocked = { waiters: { firstUncovered: { seq: number } | null } };
 const byFirstWaiter = (a: Blocked, b: Blocked): boolean =>
@@ -101,9 +98,7 @@ export class ConnectionPool<E, C> {
   readonly #persistentIdle = new SortedRunQueue<Rec<E, C>>(byExpiry);
   /** Endpoints whose waiters need total capacity, by arrival of their first uncovered waiter. */
   readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
-  /** Waiting acquirers by deadline; one timer for the earliest. */
-  readonly #deadlines = new SortedRunQueue<Acquisition<E, C>>(byDeadline);
-  readonly #deadlineTimer = new DeadlineTimer(() => this.#expireAcquisitions(), true);
+  readonly #deadlines = new DeadlineQueue<E, C>((acq) => this.#timeOut(acq, false));
   readonly #collector: DeadlineTimer | null;
   /** With keepalive: one timer for the next sweep of idle connections. */
   readonly #keepAlive: DeadlineTimer | null;
@@ -614,10 +609,7 @@ export class ConnectionPool<E, C> {
       startedAt,
     );
     acq.stack = stack;
-    if (acq.deadline !== Number.POSITIVE_INFINITY) {
-      this.#deadlines.push(acq);
-      this.#deadlineTimer.schedule(acq.deadline);
-    }
+    if (acq.deadline !== Number.POSITIVE_INFINITY) this.#deadlines.add(acq);
     if (signal !== undefined) {
       const onAbort = (): void => {
         this.#totals.aborts++;
@@ -862,10 +854,7 @@ export class ConnectionPool<E, C> {
       this.#updateBlocked(ep);
     }
     acq.state = 'settled';
-    if (acq.deadline !== Number.POSITIVE_INFINITY) {
-      this.#deadlines.remove(acq);
-      if (this.#deadlines.length === 0) this.#deadlineTimer.cancel();
-    }
+    if (acq.deadline !== Number.POSITIVE_INFINITY) this.#deadlines.remove(acq);
     if (acq.onAbort !== null) {
       acq.signal?.removeEventListener('abort', acq.onAbort);
       acq.onAbort = null;
@@ -897,17 +886,6 @@ export class ConnectionPool<E, C> {
     this.#totals.timeouts++;
     this.#fail(acq, error);
     if (this.#events.has('timeout')) this.#events.emit('timeout', { endpoint: acq.endpoint });
-  }
-
-  #expireAcquisitions(): void {
-    const t = now();
-    for (let acq = this.#deadlines.peek(); acq !== undefined; acq = this.#deadlines.peek()) {
-      if (acq.deadline > t) {
-        this.#deadlineTimer.schedule(acq.deadline);
-        return;
-      }
-      this.#timeOut(acq, false);
-    }
   }
 
   // ---- capacity -----------------------------------------------------------------------------

@@ -1,0 +1,51 @@
+/**
+ * Acquire deadlines: the acquirers with a finite deadline, ordered by deadline (then arrival),
+ * and one timer for the earliest. When it fires, every acquirer whose deadline has passed is
+ * handed to `onExpire`, which must settle it (and so `remove` it). Acquirers that share a timeout
+ * arrive in deadline order, so the sorted-run queue adds and removes them in O(1). The timer keeps
+ * the process alive: it bounds a promise someone awaits.
+ */
+import type { Acquisition } from './acquisition.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
+import { SortedRunQueue } from './sorted-run-queue.ts';
+import { now } from './timers.ts';
+
+const byDeadline = (
+  a: { deadline: number; seq: number },
+  b: { deadline: number; seq: number },
+): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+
+/** Times out waiting acquirers at their deadline. */
+export class DeadlineQueue<E, C> {
+  readonly #queue = new SortedRunQueue<Acquisition<E, C>>(byDeadline);
+  readonly #timer = new DeadlineTimer(() => this.#expire(), true);
+  readonly #onExpire: (acq: Acquisition<E, C>) => void;
+
+  /** @param onExpire called for each acquirer whose deadline has passed; it must `remove` it. */
+  constructor(onExpire: (acq: Acquisition<E, C>) => void) {
+    this.#onExpire = onExpire;
+  }
+
+  /** Adds `acq`, whose deadline is finite. */
+  add(acq: Acquisition<E, C>): void {
+    this.#queue.push(acq);
+    this.#timer.schedule(acq.deadline);
+  }
+
+  /** Removes `acq`, which was added; the timer stops when none is left. */
+  remove(acq: Acquisition<E, C>): void {
+    this.#queue.remove(acq);
+    if (this.#queue.length === 0) this.#timer.cancel();
+  }
+
+  #expire(): void {
+    const t = now();
+    for (let acq = this.#queue.peek(); acq !== undefined; acq = this.#queue.peek()) {
+      if (acq.deadline > t) {
+        this.#timer.schedule(acq.deadline);
+        return;
+      }
+      this.#onExpire(acq);
+    }
+  }
+}
