@@ -12,11 +12,11 @@ import { ConnectionRecord } from './internal/connection-record.ts';
 import { DeadlineQueue } from './internal/deadline-queue.ts';
 import { DeadlineTimer } from './internal/deadline-timer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
+import { ExpiryCollector } from './internal/expiry-collector.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
 import { LazyContext } from './internal/lazy-context.ts';
 import { LeakDetector } from './internal/leak-detector.ts';
 import { show } from './internal/show.ts';
-import { SortedRunQueue } from './internal/sorted-run-queue.ts';
 import { now, startTimer, type TimerHandle } from './internal/timers.ts';
 import { Wake } from './internal/wake.ts';
 import { type Lease, PoolLease } from './lease.ts';
@@ -61,8 +61,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-const byExpiry = (a: { expiresAt: number }, b: { expiresAt: number }): boolean =>
-  a.expiresAt < b.expiresAt;
 const byWakeTime = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
 /** Endpoints in the heap always have an uncovered waiter. */
 type Blocked = { waiters: { firstUncovered: { seq: number } | null } };
@@ -93,13 +91,11 @@ export class ConnectionPool<E, C> {
   readonly #endpoints = new Map<string | number, EndpointPool<E, C>>();
   readonly #records = new Map<C, Rec<E, C>>();
   readonly #events = new EventHub<E, C>();
-  /** Idle connections of every endpoint by expiry; extra ones are evicted before persistent ones. */
-  readonly #extraIdle = new SortedRunQueue<Rec<E, C>>(byExpiry);
-  readonly #persistentIdle = new SortedRunQueue<Rec<E, C>>(byExpiry);
+  /** Idle connections of every endpoint by expiry. */
+  readonly #expiry: ExpiryCollector<E, C>;
   /** Endpoints whose waiters need total capacity, by arrival of their first uncovered waiter. */
   readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
   readonly #deadlines = new DeadlineQueue<E, C>((acq) => this.#timeOut(acq, false));
-  readonly #collector: DeadlineTimer | null;
   /** With keepalive: one timer for the next sweep of idle connections. */
   readonly #keepAlive: DeadlineTimer | null;
   readonly #leaks: LeakDetector<E, C> | null;
@@ -147,9 +143,11 @@ export class ConnectionPool<E, C> {
     this.#options = resolveOptions(options);
     const keyOf = this.#options.endpointKey;
     this.#keyOf = keyOf === undefined ? defaultEndpointKey : keyOf;
-    this.#collector = this.#options.backgroundCollector
-      ? new DeadlineTimer(() => this.#collect(), false)
-      : null;
+    this.#expiry = new ExpiryCollector(
+      this.#options.backgroundCollector,
+      this.#options.disposeBatchSize,
+      (record) => this.#dispose(record, expiryReason(record), false),
+    );
     this.#keepAlive =
       this.#options.keepAliveInterval > 0 && manager.checkAliveness !== undefined
         ? new DeadlineTimer(() => this.#sweepKeepAlive(), false)
@@ -235,7 +233,7 @@ export class ConnectionPool<E, C> {
         waiting: ep.waiters.length,
       });
     }
-    const idle = this.#extraIdle.length + this.#persistentIdle.length;
+    const idle = this.#expiry.length;
     return {
       size: this.#size,
       idle,
@@ -494,7 +492,7 @@ export class ConnectionPool<E, C> {
     this.#closing = new Promise<void>((resolve) => {
       this.#closeDone = resolve;
     });
-    this.#collector?.cancel();
+    this.#expiry.cancel();
     this.#keepAlive?.cancel();
     this.#leaks?.cancel();
     this.#wakeTimer.cancel();
@@ -895,7 +893,7 @@ export class ConnectionPool<E, C> {
     if (ep.waiters.firstUncovered !== null || ep.size >= this.#options.maxSize) return false;
     if (!this.#mayCreate(ep)) return false;
     if (this.#size < this.#options.totalMaxSize) return true;
-    return this.#blocked.length === 0 && this.#extraIdle.length + this.#persistentIdle.length > 0;
+    return this.#blocked.length === 0 && this.#expiry.length > 0;
   }
 
   /**
@@ -976,7 +974,7 @@ export class ConnectionPool<E, C> {
 
   /** Disposes the idle connection that is best to lose: extra before persistent, soonest expiry. */
   #evict(): boolean {
-    const victim = this.#extraIdle.peek() ?? this.#persistentIdle.peek();
+    const victim = this.#expiry.victim();
     if (victim === undefined) return false;
     this.#totals.evictions++;
     this.#evicting = true;
@@ -1244,14 +1242,9 @@ export class ConnectionPool<E, C> {
     record.state = 'idle';
     record.acquisition = null;
     record.persistent = persistent;
-    if (persistent) {
-      ep.persistent.push(record);
-      this.#persistentIdle.push(record);
-    } else {
-      ep.extra.push(record);
-      this.#extraIdle.push(record);
-    }
-    this.#collector?.schedule(expiresAt);
+    if (persistent) ep.persistent.push(record);
+    else ep.extra.push(record);
+    this.#expiry.add(record);
     this.#keepAlive?.schedule(t + this.#options.keepAliveInterval);
   }
 
@@ -1271,13 +1264,9 @@ export class ConnectionPool<E, C> {
   }
 
   #detachIdle(record: Rec<E, C>): void {
-    if (record.persistent) {
-      record.pool.persistent.remove(record);
-      this.#persistentIdle.remove(record);
-    } else {
-      record.pool.extra.remove(record);
-      this.#extraIdle.remove(record);
-    }
+    if (record.persistent) record.pool.persistent.remove(record);
+    else record.pool.extra.remove(record);
+    this.#expiry.remove(record);
   }
 
   #finishRelease(record: Rec<E, C>, t: number): Promise<void> {
@@ -1287,7 +1276,7 @@ export class ConnectionPool<E, C> {
     if (record.uses >= this.#options.maxUses) return this.#dispose(record, 'maxUses', true);
     record.lastReleasedAt = Math.floor(t);
     this.#makeAvailable(record, t, false);
-    if (this.#collector === null) this.#collectBatch(t);
+    if (!this.#options.backgroundCollector) this.#expiry.collectBatch(t, this.#size);
     return RESOLVED;
   }
 
@@ -1298,44 +1287,6 @@ export class ConnectionPool<E, C> {
         ? `${show(connection)}: it is not a connection of this pool, or it was already disposed`
         : `to endpoint ${show(record.endpoint)}: it is ${record.state === 'idle' ? 'idle (already released)' : `not acquired (${record.state})`}`;
     return Promise.reject(new ConnectionNotAcquiredError(`Cannot ${verb} connection ${what}`));
-  }
-
-  // ---- expiry -------------------------------------------------------------------------------
-
-  /** The idle connection that expires first if it is due at `t`. */
-  #nextDue(t: number): Rec<E, C> | undefined {
-    const extra = this.#extraIdle.peek();
-    const persistent = this.#persistentIdle.peek();
-    const first =
-      extra === undefined || (persistent !== undefined && persistent.expiresAt < extra.expiresAt)
-        ? persistent
-        : extra;
-    return first !== undefined && first.expiresAt <= t ? first : undefined;
-  }
-
-  /** The background collector: disposes every due idle connection, then waits for the next. */
-  #collect(): void {
-    const t = now();
-    for (let record = this.#nextDue(t); record !== undefined; record = this.#nextDue(t)) {
-      this.#dispose(record, expiryReason(record), false);
-    }
-    const extra = this.#extraIdle.peek();
-    const persistent = this.#persistentIdle.peek();
-    const next = Math.min(
-      extra?.expiresAt ?? Number.POSITIVE_INFINITY,
-      persistent?.expiresAt ?? Number.POSITIVE_INFINITY,
-    );
-    this.#collector?.schedule(next);
-  }
-
-  /** Without a background collector: a release disposes a few due connections. */
-  #collectBatch(t: number): void {
-    const batch = this.#options.disposeBatchSize || Math.floor(Math.log2(this.#size + 1)) + 1;
-    for (let i = 0; i < batch; i++) {
-      const record = this.#nextDue(t);
-      if (record === undefined) return;
-      this.#dispose(record, expiryReason(record), false);
-    }
   }
 
   // ---- keepalive ----------------------------------------------------------------------------
@@ -1380,7 +1331,7 @@ export class ConnectionPool<E, C> {
         this.#keptAlive(record, alive, false);
       }
     }
-    if (this.#extraIdle.length + this.#persistentIdle.length > 0) {
+    if (this.#expiry.length > 0) {
       this.#keepAlive?.schedule(t + interval);
     }
   }
