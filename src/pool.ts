@@ -14,6 +14,7 @@ import { DeadlineTimer } from './internal/deadline-timer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { ExpiryCollector } from './internal/expiry-collector.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
+import { KeepAliveSweeper } from './internal/keep-alive-sweeper.ts';
 import { LazyContext } from './internal/lazy-context.ts';
 import { LeakDetector } from './internal/leak-detector.ts';
 import { show } from './internal/show.ts';
@@ -97,7 +98,7 @@ export class ConnectionPool<E, C> {
   readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
   readonly #deadlines = new DeadlineQueue<E, C>((acq) => this.#timeOut(acq, false));
   /** With keepalive: one timer for the next sweep of idle connections. */
-  readonly #keepAlive: DeadlineTimer | null;
+  readonly #keepAlive: KeepAliveSweeper<E, C> | null;
   readonly #leaks: LeakDetector<E, C> | null;
   /** Endpoints backing off from failed creates, by when they want to be woken. */
   readonly #wakes = new IndexedHeap<Wake<EndpointPool<E, C>>>(byWakeTime);
@@ -143,16 +144,17 @@ export class ConnectionPool<E, C> {
     this.#options = resolveOptions(options);
     const keyOf = this.#options.endpointKey;
     this.#keyOf = keyOf === undefined ? defaultEndpointKey : keyOf;
-    this.#expiry = new ExpiryCollector(
-      this.#options.backgroundCollector,
-      this.#options.disposeBatchSize,
-      (record) => this.#dispose(record, expiryReason(record), false),
+    const { backgroundCollector, disposeBatchSize, keepAliveInterval, leakDetectionThreshold } =
+      this.#options;
+    this.#expiry = new ExpiryCollector(backgroundCollector, disposeBatchSize, (record) =>
+      this.#dispose(record, expiryReason(record), false),
     );
     this.#keepAlive =
-      this.#options.keepAliveInterval > 0 && manager.checkAliveness !== undefined
-        ? new DeadlineTimer(() => this.#sweepKeepAlive(), false)
+      keepAliveInterval > 0 && manager.checkAliveness !== undefined
+        ? new KeepAliveSweeper(keepAliveInterval, this.#endpoints, this.#expiry, (record, t) =>
+            this.#keepAliveCheck(record, t),
+          )
         : null;
-    const { leakDetectionThreshold } = this.#options;
     this.#leaks =
       leakDetectionThreshold > 0 ? new LeakDetector(leakDetectionThreshold, this.#events) : null;
   }
@@ -1245,7 +1247,7 @@ export class ConnectionPool<E, C> {
     if (persistent) ep.persistent.push(record);
     else ep.extra.push(record);
     this.#expiry.add(record);
-    this.#keepAlive?.schedule(t + this.#options.keepAliveInterval);
+    this.#keepAlive?.schedule(t);
   }
 
   /** Takes the next idle connection of `ep` that has not expired, disposing expired ones. */
@@ -1292,47 +1294,28 @@ export class ConnectionPool<E, C> {
   // ---- keepalive ----------------------------------------------------------------------------
 
   /**
-   * Checks every idle connection neither used nor checked for `keepAliveInterval`. While checked it
-   * is reserved (counted as acquired), so no acquirer can take it meanwhile: one that comes then
-   * creates a connection or waits, and gets this one if it turns out alive.
+   * A keepalive sweep at `t` found the idle `record` due. While checked it is reserved (counted as
+   * acquired), so no acquirer can take it meanwhile: one that comes then creates a connection or
+   * waits, and gets this one if it turns out alive.
    */
-  #sweepKeepAlive(): void {
-    const t = now();
-    const interval = this.#options.keepAliveInterval;
-    const due: Rec<E, C>[] = [];
-    const isDue = (record: Rec<E, C>): boolean =>
-      Math.max(record.lastReleasedAt, record.lastCheckedAt) + interval <= t && record.expiresAt > t;
-    for (const ep of this.#endpoints.values()) {
-      for (let record = ep.persistent.head; record !== null; record = record.next) {
-        if (isDue(record)) due.push(record);
-      }
-      for (let record = ep.extra.head; record !== null; record = record.next) {
-        if (isDue(record)) due.push(record);
-      }
+  #keepAliveCheck(record: Rec<E, C>, t: number): void {
+    this.#detachIdle(record);
+    record.pool.acquired++;
+    record.state = 'reserved';
+    record.lastCheckedAt = Math.floor(t);
+    let alive: unknown;
+    try {
+      alive = this.#check(record);
+    } catch (error) {
+      alive = Promise.reject(error);
     }
-    for (const record of due) {
-      if (record.state !== 'idle') continue; // disposed by an earlier check's consequences
-      this.#detachIdle(record);
-      record.pool.acquired++;
-      record.state = 'reserved';
-      record.lastCheckedAt = Math.floor(t);
-      let alive: unknown;
-      try {
-        alive = this.#check(record);
-      } catch (error) {
-        alive = Promise.reject(error);
-      }
-      if (isThenable(alive)) {
-        alive.then(
-          (value) => this.#keptAlive(record, value, false),
-          () => this.#keptAlive(record, undefined, true),
-        );
-      } else {
-        this.#keptAlive(record, alive, false);
-      }
-    }
-    if (this.#expiry.length > 0) {
-      this.#keepAlive?.schedule(t + interval);
+    if (isThenable(alive)) {
+      alive.then(
+        (value) => this.#keptAlive(record, value, false),
+        () => this.#keptAlive(record, undefined, true),
+      );
+    } else {
+      this.#keptAlive(record, alive, false);
     }
   }
 
