@@ -4,13 +4,12 @@ import {
   ConnectionPoolClosedError,
   ConnectionPoolQueueFullError,
   ConnectionPoolTimeoutError,
-  EndpointUnavailableError,
 } from './errors.ts';
 import { type DisposeReason, EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
 import { Acquisition } from './internal/acquisition.ts';
 import { ConnectionRecord } from './internal/connection-record.ts';
+import { CreateBackoff } from './internal/create-backoff.ts';
 import { DeadlineQueue } from './internal/deadline-queue.ts';
-import { DeadlineTimer } from './internal/deadline-timer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { ExpiryCollector } from './internal/expiry-collector.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
@@ -19,7 +18,6 @@ import { LazyContext } from './internal/lazy-context.ts';
 import { LeakDetector } from './internal/leak-detector.ts';
 import { show } from './internal/show.ts';
 import { now, startTimer, type TimerHandle } from './internal/timers.ts';
-import { Wake } from './internal/wake.ts';
 import { type Lease, PoolLease } from './lease.ts';
 import type { ConnectionManager } from './manager.ts';
 import {
@@ -62,7 +60,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-const byWakeTime = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
 /** Endpoints in the heap always have an uncovered waiter. */
 type Blocked = { waiters: { firstUncovered: { seq: number } | null } };
 const byFirstWaiter = (a: Blocked, b: Blocked): boolean =>
@@ -101,8 +98,7 @@ export class ConnectionPool<E, C> {
   readonly #keepAlive: KeepAliveSweeper<E, C> | null;
   readonly #leaks: LeakDetector<E, C> | null;
   /** Endpoints backing off from failed creates, by when they want to be woken. */
-  readonly #wakes = new IndexedHeap<Wake<EndpointPool<E, C>>>(byWakeTime);
-  readonly #wakeTimer = new DeadlineTimer(() => this.#wakeUp(), false);
+  readonly #backoff: CreateBackoff<E, C>;
   /** With `maintainMinIdle`: endpoints below `minIdle` for want of total capacity, oldest first. */
   readonly #starved = new Set<EndpointPool<E, C>>();
   /** Creates in flight, aborted by `close`. */
@@ -157,6 +153,7 @@ export class ConnectionPool<E, C> {
         : null;
     this.#leaks =
       leakDetectionThreshold > 0 ? new LeakDetector(leakDetectionThreshold, this.#events) : null;
+    this.#backoff = new CreateBackoff(this.#options, (ep) => this.#woken(ep));
   }
 
   /** All connections: idle, acquired and being created. */
@@ -273,7 +270,7 @@ export class ConnectionPool<E, C> {
       return Promise.reject(error);
     }
     const t = now();
-    if (ep.retryAt > t) return Promise.reject(this.#unavailableError(endpoint, ep, t));
+    if (ep.retryAt > t) return Promise.reject(this.#backoff.unavailableError(endpoint, ep, t));
     let n = Math.min(target - ep.idle - ep.creating, maxSize - ep.size, totalMaxSize - this.#size);
     if (ep.failures > 0) n = Math.min(n, ep.creating === 0 ? 1 : 0); // one probe at a time
     if (n <= 0) {
@@ -497,7 +494,7 @@ export class ConnectionPool<E, C> {
     this.#expiry.cancel();
     this.#keepAlive?.cancel();
     this.#leaks?.cancel();
-    this.#wakeTimer.cancel();
+    this.#backoff.cancel();
     // Fail every waiter before disposing anything, so no freed room goes to a waiter.
     for (const ep of this.#endpoints.values()) {
       for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {
@@ -641,7 +638,7 @@ export class ConnectionPool<E, C> {
     }
     ep = this.#currentEndpoint(acq); // disposing expired connections may have emptied it
     if (ep.retryAt > t) {
-      this.#fail(acq, this.#unavailableError(acq.endpoint, ep, t));
+      this.#fail(acq, this.#backoff.unavailableError(acq.endpoint, ep, t));
       return;
     }
     const { maxWaiters } = this.#options;
@@ -1079,7 +1076,7 @@ export class ConnectionPool<E, C> {
       this.#events.emit('create', { endpoint, connection, durationMs: t - startedAt });
     }
     const recovered = ep.failures > 0;
-    if (recovered) this.#recovered(ep);
+    if (recovered) this.#backoff.recovered(ep);
     this.#makeAvailable(record, t, false);
     // The probe succeeded: acquirers queued behind it get creates of their own.
     if (recovered) this.#pumpEndpoint(ep);
@@ -1106,75 +1103,26 @@ export class ConnectionPool<E, C> {
     }
     // After close, creates fail because close aborted them: no backoff, no timer.
     const backoff = this.#options.createRetryDelay > 0;
-    if (backoff && seq >= ep.failedMark && !this.#closed) {
-      this.#backOff(ep, t, error);
-    } else {
-      const head = ep.waiters.head;
-      if (head !== null) this.#fail(head, error);
+    const counted = backoff && seq >= ep.failedMark && !this.#closed;
+    if (counted) this.#backoff.failed(ep, t, this.#createSeq);
+    // The oldest waiter gets the error; while the endpoint backs off, the others fail at once.
+    const head = ep.waiters.head;
+    if (head !== null) this.#fail(head, error);
+    if (counted) {
+      for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {
+        this.#fail(waiter, this.#backoff.unavailableError(waiter.endpoint, ep, t));
+      }
     }
     this.#capacityFreed(ep, backoff);
   }
 
-  // ---- create backoff -----------------------------------------------------------------------
-
   /**
-   * A create failed with `error` and no other failure was counted since it started: the
-   * endpoint's next create waits; the oldest waiter gets `error` and the others fail at once.
+   * The backoff of `ep` is over (with `maintainMinIdle`: refill it) or it has been quiet for the
+   * longest wait (without: forget it if empty).
    */
-  #backOff(ep: EndpointPool<E, C>, t: number, error: unknown): void {
-    const { createRetryDelay, createRetryMaxDelay, maintainMinIdle } = this.#options;
-    ep.failures++;
-    ep.failedMark = this.#createSeq;
-    const nominal = Math.min(createRetryMaxDelay, createRetryDelay * 2 ** (ep.failures - 1));
-    // The first wait is exact; later ones are jittered so that pools do not retry in step.
-    ep.retryAt = t + (ep.failures === 1 ? nominal : nominal * (0.5 + Math.random() / 2));
-    // maintainMinIdle creates again when the wait ends; otherwise the endpoint may be forgotten
-    // once it has been quiet for the longest wait.
-    ep.wake ??= new Wake(ep);
-    ep.wake.set(this.#wakes, ep.retryAt + (maintainMinIdle ? 0 : createRetryMaxDelay));
-    this.#wakeTimer.schedule(ep.wake.at);
-    const head = ep.waiters.head;
-    if (head !== null) this.#fail(head, error);
-    for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {
-      this.#fail(waiter, this.#unavailableError(waiter.endpoint, ep, t));
-    }
-  }
-
-  /** A create succeeded: the backoff is over. */
-  #recovered(ep: EndpointPool<E, C>): void {
-    ep.failures = 0;
-    ep.retryAt = 0;
-    if (ep.wake !== null && ep.wake.heapIndex !== -1) this.#wakes.remove(ep.wake);
-  }
-
-  #wakeUp(): void {
-    const t = now();
-    for (let wake = this.#wakes.peek(); wake !== undefined; wake = this.#wakes.peek()) {
-      if (wake.at > t) {
-        this.#wakeTimer.schedule(wake.at);
-        return;
-      }
-      this.#wakes.remove(wake);
-      const ep = wake.owner;
-      if (this.#options.maintainMinIdle) {
-        this.#replenish(ep);
-      } else if (ep.creating === 0) {
-        // Quiet for the longest wait: its failures are history.
-        ep.failures = 0;
-        ep.retryAt = 0;
-        this.#forgetIfEmpty(ep);
-      }
-    }
-  }
-
-  #unavailableError(endpoint: E, ep: EndpointPool<E, C>, t: number): EndpointUnavailableError {
-    const { createRetryDelay, createRetryMaxDelay } = this.#options;
-    return new EndpointUnavailableError(
-      `Endpoint ${show(endpoint)} is unavailable: ${ep.failures} create(s) in a row failed, the ` +
-        `next may start in ${Math.ceil(ep.retryAt - t)} ms (createRetryDelay ${createRetryDelay} ms, ` +
-        `createRetryMaxDelay ${createRetryMaxDelay} ms)`,
-      { cause: ep.lastCreateError },
-    );
+  #woken(ep: EndpointPool<E, C>): void {
+    if (this.#options.maintainMinIdle) this.#replenish(ep);
+    else this.#forgetIfEmpty(ep);
   }
 
   // ---- maintainMinIdle ----------------------------------------------------------------------
