@@ -10,6 +10,7 @@ import { Acquisition } from './internal/acquisition.ts';
 import { ConnectionRecord } from './internal/connection-record.ts';
 import { CreateBackoff } from './internal/create-backoff.ts';
 import { DeadlineQueue } from './internal/deadline-queue.ts';
+import { Disposer } from './internal/disposer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { ExpiryCollector } from './internal/expiry-collector.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
@@ -99,6 +100,8 @@ export class ConnectionPool<E, C> {
   readonly #leaks: LeakDetector<E, C> | null;
   /** Endpoints backing off from failed creates, by when they want to be woken. */
   readonly #backoff: CreateBackoff<E, C>;
+  /** Runs disposals; `close` waits for what it counts. */
+  readonly #disposer: Disposer<E, C>;
   /** With `maintainMinIdle`: endpoints below `minIdle` for want of total capacity, oldest first. */
   readonly #starved = new Set<EndpointPool<E, C>>();
   /** Creates in flight, aborted by `close`. */
@@ -111,8 +114,6 @@ export class ConnectionPool<E, C> {
   #waiting = 0;
   #seq = 0;
   #createSeq = 0;
-  /** Disposals and abandoned creates still running: `close` waits for them. */
-  #inflight = 0;
   #closed = false;
   #closing: Promise<void> | undefined = undefined;
   #closeDone: (() => void) | undefined = undefined;
@@ -154,6 +155,13 @@ export class ConnectionPool<E, C> {
     this.#leaks =
       leakDetectionThreshold > 0 ? new LeakDetector(leakDetectionThreshold, this.#events) : null;
     this.#backoff = new CreateBackoff(this.#options, (ep) => this.#woken(ep));
+    this.#disposer = new Disposer(
+      manager,
+      this.#options.disposeTimeout,
+      this.#events,
+      this.#totals,
+      () => this.#checkClosed(),
+    );
   }
 
   /** All connections: idle, acquired and being created. */
@@ -1011,7 +1019,7 @@ export class ConnectionPool<E, C> {
     const timer = startTimer(() => {
       settled = true;
       this.#creates.delete(context);
-      this.#inflight++; // the manager may still return a connection that must be disposed
+      this.#disposer.abandoned();
       const error = new ConnectionPoolTimeoutError(
         `Creating a connection to endpoint ${show(endpoint)} timed out after createTimeout ${createTimeout} ms`,
       );
@@ -1023,8 +1031,7 @@ export class ConnectionPool<E, C> {
     }).then(
       (connection) => {
         if (settled) {
-          this.#inflight--;
-          this.#disposeLate(endpoint, connection);
+          this.#disposer.abandonedCreated(endpoint, connection);
           return;
         }
         settled = true;
@@ -1034,8 +1041,7 @@ export class ConnectionPool<E, C> {
       },
       (error: unknown) => {
         if (settled) {
-          this.#inflight--;
-          this.#checkClosed();
+          this.#disposer.abandonedFailed();
           return;
         }
         settled = true;
@@ -1139,11 +1145,6 @@ export class ConnectionPool<E, C> {
     // Short of total capacity: it gets the next room freed anywhere.
     this.#starved.delete(ep);
     if (ep.size < minIdle && !room()) this.#starved.add(ep);
-  }
-
-  /** A connection that arrived after its create timed out: it was never counted, only disposed. */
-  #disposeLate(endpoint: E, connection: C): void {
-    this.#runDispose(endpoint, connection, false);
   }
 
   // ---- idle and release ---------------------------------------------------------------------
@@ -1316,48 +1317,9 @@ export class ConnectionPool<E, C> {
           : { endpoint, connection, reason, cause },
       );
     }
-    const done = this.#runDispose(endpoint, connection, awaited);
+    const done = this.#disposer.dispose(endpoint, connection, awaited);
     this.#capacityFreed(ep, replenish);
     return done;
-  }
-
-  #runDispose(endpoint: E, connection: C, awaited: boolean): Promise<void> {
-    this.#inflight++;
-    const context = new LazyContext();
-    const { disposeTimeout } = this.#options;
-    let timer: TimerHandle | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = startTimer(
-        () => {
-          const error = new ConnectionPoolTimeoutError(
-            `Disposing a connection to endpoint ${show(endpoint)} timed out after disposeTimeout ${disposeTimeout} ms`,
-          );
-          context.abort(error);
-          reject(error);
-        },
-        disposeTimeout,
-        awaited,
-      );
-    });
-    const disposed = new Promise<void>((resolve) => {
-      resolve(this.#manager.dispose(endpoint, connection, context));
-    });
-    return Promise.race([disposed, timedOut]).then(
-      () => this.#disposed(timer),
-      (error: unknown) => {
-        this.#totals.disposeErrors++;
-        if (this.#events.has('disposeError')) {
-          this.#events.emit('disposeError', { endpoint, connection, error });
-        }
-        this.#disposed(timer);
-      },
-    );
-  }
-
-  #disposed(timer: TimerHandle | undefined): void {
-    clearTimeout(timer);
-    this.#inflight--;
-    this.#checkClosed();
   }
 
   // ---- closing ------------------------------------------------------------------------------
@@ -1381,7 +1343,7 @@ export class ConnectionPool<E, C> {
   }
 
   #checkClosed(): void {
-    if (this.#closeDone === undefined || this.#size > 0 || this.#inflight > 0) return;
+    if (this.#closeDone === undefined || this.#size > 0 || this.#disposer.running > 0) return;
     clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
     this.#closeDone();
