@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EndpointPool } from '../../src/endpoint-pool.ts';
+import { Acquisition } from '../../src/internal/acquisition.ts';
+import { DeadlineQueue } from '../../src/internal/deadline-queue.ts';
+import { useFakeClock } from '../helpers/async.ts';
+
+type Acq = Acquisition<string, object>;
+
+function setUp() {
+  const expired: string[] = [];
+  const queue: DeadlineQueue<string, object> = new DeadlineQueue((acq) => {
+    queue.remove(acq);
+    expired.push(`${acq.seq}@${Date.now()}`);
+  });
+  const ep = new EndpointPool<string, object>('db', 'db');
+  const add = (seq: number, deadline: number): Acq => {
+    const acq = new Acquisition<string, object>(seq, ep, 'db', deadline, deadline, undefined, 0);
+    queue.add(acq);
+    return acq;
+  };
+  return { queue, expired, add };
+}
+
+describe('DeadlineQueue', () => {
+  const clock = useFakeClock();
+
+  it('expires acquirers at their deadline, by deadline then arrival, with one timer', async () => {
+    const { expired, add } = setUp();
+    add(1, 50);
+    add(2, 20);
+    add(3, 50);
+    add(4, 20);
+    assert.equal(clock.countTimers(), 1);
+    await clock.tickAsync(19);
+    assert.deepEqual(expired, []);
+    await clock.tickAsync(1);
+    assert.deepEqual(expired, ['2@20', '4@20']);
+    await clock.tickAsync(30);
+    assert.deepEqual(expired, ['2@20', '4@20', '1@50', '3@50']);
+    assert.equal(clock.countTimers(), 0);
+  });
+
+  it('removing the last acquirer stops the timer; the others still expire', async () => {
+    const { queue, expired, add } = setUp();
+    const a = add(1, 10);
+    const b = add(2, 30);
+    queue.remove(a);
+    assert.equal(clock.countTimers(), 1);
+    await clock.tickAsync(30);
+    assert.deepEqual(expired, ['2@30']);
+    const c = add(3, 100);
+    queue.remove(c);
+    assert.equal(clock.countTimers(), 0);
+    assert.equal(b.heapIndex, -1);
+  });
+});
