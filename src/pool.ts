@@ -9,6 +9,7 @@ import { type DisposeReason, EventHub, type PoolEventListener, type PoolEvents }
 import { Acquisition } from './internal/acquisition.ts';
 import { ConnectionRecord } from './internal/connection-record.ts';
 import { CreateBackoff } from './internal/create-backoff.ts';
+import { Creator } from './internal/creator.ts';
 import { DeadlineQueue } from './internal/deadline-queue.ts';
 import { Disposer } from './internal/disposer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
@@ -66,6 +67,17 @@ type Blocked = { waiters: { firstUncovered: { seq: number } | null } };
 const byFirstWaiter = (a: Blocked, b: Blocked): boolean =>
   (a.waiters.firstUncovered?.seq ?? 0) < (b.waiters.firstUncovered?.seq ?? 0);
 
+/** One create in flight, as the pool follows it. */
+interface PendingCreate<E, C> {
+  readonly ep: EndpointPool<E, C>;
+  readonly endpoint: E;
+  readonly startedAt: number;
+  /** Its create sequence number, which the backoff compares with `ep.failedMark`. */
+  readonly seq: number;
+  /** Called once with its outcome (for `prewarm`). */
+  readonly done: ((failed: boolean, error: unknown) => void) | undefined;
+}
+
 function expiryReason(record: { expiresAt: number; lifetimeEndsAt: number }): DisposeReason {
   return record.expiresAt === record.lifetimeEndsAt ? 'lifetime' : 'idle';
 }
@@ -104,8 +116,7 @@ export class ConnectionPool<E, C> {
   readonly #disposer: Disposer<E, C>;
   /** With `maintainMinIdle`: endpoints below `minIdle` for want of total capacity, oldest first. */
   readonly #starved = new Set<EndpointPool<E, C>>();
-  /** Creates in flight, aborted by `close`. */
-  readonly #creates = new Set<LazyContext>();
+  readonly #creator: Creator<E, C, PendingCreate<E, C>>;
   readonly #totals = newTotals();
   #size = 0;
   /** While an eviction makes room for an acquirer: `maintainMinIdle` must not take that room. */
@@ -161,6 +172,18 @@ export class ConnectionPool<E, C> {
       this.#events,
       this.#totals,
       () => this.#checkClosed(),
+    );
+    this.#creator = new Creator(
+      manager,
+      this.#options.createTimeout,
+      this.#disposer,
+      (create: PendingCreate<E, C>, connection: C) => {
+        if (this.#created(create, connection)) create.done?.(false, undefined);
+      },
+      (create: PendingCreate<E, C>, error: unknown) => {
+        this.#createFailed(create, error);
+        create.done?.(true, error);
+      },
     );
   }
 
@@ -524,9 +547,7 @@ export class ConnectionPool<E, C> {
         record.context?.abort(this.#closedError(record.endpoint)); // a keepalive check
       }
     }
-    for (const context of this.#creates) {
-      context.abort(new ConnectionPoolClosedError('The connection pool was closed during create'));
-    }
+    this.#creator.abortAll();
     this.#closeTimer = startTimer(() => this.#forceClose(), timeout);
     this.#checkClosed();
     return this.#closing;
@@ -1005,67 +1026,18 @@ export class ConnectionPool<E, C> {
     this.#size++;
     this.#creating++;
     this.#updateBlocked(ep);
-    const seq = this.#createSeq++;
-    const startedAt = now();
-    const failed = (error: unknown): void => {
-      this.#createFailed(ep, endpoint, error, startedAt, seq);
-      done?.(true, error);
-    };
-    // Its AbortController is made only if the manager reads `signal` or the create is aborted.
-    const context = new LazyContext();
-    this.#creates.add(context);
-    let settled = false;
-    const { createTimeout } = this.#options;
-    const timer = startTimer(() => {
-      settled = true;
-      this.#creates.delete(context);
-      this.#disposer.abandoned();
-      const error = new ConnectionPoolTimeoutError(
-        `Creating a connection to endpoint ${show(endpoint)} timed out after createTimeout ${createTimeout} ms`,
-      );
-      context.abort(error);
-      failed(error);
-    }, createTimeout);
-    new Promise<C>((resolve) => {
-      resolve(this.#manager.create(endpoint, context));
-    }).then(
-      (connection) => {
-        if (settled) {
-          this.#disposer.abandonedCreated(endpoint, connection);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        this.#creates.delete(context);
-        if (this.#created(ep, endpoint, connection, startedAt, seq)) done?.(false, undefined);
-      },
-      (error: unknown) => {
-        if (settled) {
-          this.#disposer.abandonedFailed();
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        this.#creates.delete(context);
-        failed(error);
-      },
-    );
+    this.#creator.start({ ep, endpoint, startedAt: now(), seq: this.#createSeq++, done });
   }
 
   /** @returns whether the connection was taken (false: it was a duplicate, a failed create). */
-  #created(
-    ep: EndpointPool<E, C>,
-    endpoint: E,
-    connection: C,
-    startedAt: number,
-    seq: number,
-  ): boolean {
+  #created(create: PendingCreate<E, C>, connection: C): boolean {
+    const { ep, endpoint, startedAt } = create;
     if (this.#records.has(connection)) {
       const error = new TypeError(
         `create returned a connection that is already in the pool (endpoint ${show(endpoint)}); ` +
           'each connection must be a distinct value',
       );
-      this.#createFailed(ep, endpoint, error, startedAt, seq);
+      this.#createFailed(create, error);
       return false;
     }
     const t = now();
@@ -1089,13 +1061,8 @@ export class ConnectionPool<E, C> {
     return true;
   }
 
-  #createFailed(
-    ep: EndpointPool<E, C>,
-    endpoint: E,
-    error: unknown,
-    startedAt: number,
-    seq: number,
-  ): void {
+  #createFailed(create: PendingCreate<E, C>, error: unknown): void {
+    const { ep, endpoint, startedAt, seq } = create;
     ep.waiters.uncover();
     this.#size--;
     this.#creating--;
