@@ -102,21 +102,23 @@ export class ConnectionPool<E, C> {
   readonly #endpoints = new Map<string | number, EndpointPool<E, C>>();
   readonly #records = new Map<C, Rec<E, C>>();
   readonly #events = new EventHub<E, C>();
-  /** Idle connections of every endpoint by expiry. */
+  /** Idle connections of every endpoint by expiry, disposed when they expire. */
   readonly #expiry: ExpiryCollector<E, C>;
   /** Endpoints whose waiters need total capacity, by arrival of their first uncovered waiter. */
   readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
+  /** Acquirers with a finite deadline; they time out there. */
   readonly #deadlines = new DeadlineQueue<E, C>((acq) => this.#timeOut(acq, false));
-  /** With keepalive: one timer for the next sweep of idle connections. */
+  /** With keepalive (and `checkAliveness`): sweeps of idle connections. */
   readonly #keepAlive: KeepAliveSweeper<E, C> | null;
+  /** With leak detection: connections held too long. */
   readonly #leaks: LeakDetector<E, C> | null;
-  /** Endpoints backing off from failed creates, by when they want to be woken. */
+  /** Waits of endpoints whose creates fail. */
   readonly #backoff: CreateBackoff<E, C>;
-  /** Runs disposals; `close` waits for what it counts. */
+  /** Runs `create` and `dispose` calls; `close` waits for what the disposer counts. */
+  readonly #creator: Creator<E, C, PendingCreate<E, C>>;
   readonly #disposer: Disposer<E, C>;
   /** With `maintainMinIdle`: endpoints below `minIdle` for want of total capacity, oldest first. */
   readonly #starved = new Set<EndpointPool<E, C>>();
-  readonly #creator: Creator<E, C, PendingCreate<E, C>>;
   readonly #totals = newTotals();
   #size = 0;
   /** While an eviction makes room for an acquirer: `maintainMinIdle` must not take that room. */
