@@ -29,7 +29,10 @@ export interface PoolEvents<E, C> {
   dispose: { endpoint: E; connection: C; reason: DisposeReason; cause?: unknown };
   /** `dispose` threw, rejected or ran out of `disposeTimeout`; the connection counts as gone. */
   disposeError: { endpoint: E; connection: C; error: unknown };
-  /** `checkAliveness` reported `connection` dead (at acquire or by keepalive). */
+  /**
+   * `checkAliveness` reported `connection` dead (at acquire or by keepalive), or a keepalive check
+   * did not answer within `createTimeout`.
+   */
   dead: { endpoint: E; connection: C };
   /** An `acquire` ran out of its timeout. */
   timeout: { endpoint: E };

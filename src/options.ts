@@ -111,8 +111,9 @@ export interface PoolOptions<E> {
   /**
    * Every this many ms, idle connections not used or checked for that long are checked with
    * `checkAliveness` in the background; dead ones are disposed (reason `'dead'`) and
-   * `onConnectionDead` is called. `0` is off. Use it for servers or middleboxes that drop quiet
-   * connections.
+   * `onConnectionDead` is called. A check gets `createTimeout`: one that has not answered by then
+   * is aborted and its connection counts as dead. `0` is off. Use it for servers or middleboxes
+   * that drop quiet connections.
    * @default 0
    */
   keepAliveInterval?: number | undefined;

@@ -180,7 +180,8 @@ export class ConnectionPool<E, C> {
       this.#options.createTimeout,
       this.#disposer,
       (create: PendingCreate<E, C>, connection: C) => {
-        if (this.#created(create, connection)) create.done?.(false, undefined);
+        const duplicate = this.#created(create, connection);
+        create.done?.(duplicate !== undefined, duplicate);
       },
       (create: PendingCreate<E, C>, error: unknown) => {
         this.#createFailed(create, error);
@@ -1031,8 +1032,11 @@ export class ConnectionPool<E, C> {
     this.#creator.start({ ep, endpoint, startedAt: now(), seq: this.#createSeq++, done });
   }
 
-  /** @returns whether the connection was taken (false: it was a duplicate, a failed create). */
-  #created(create: PendingCreate<E, C>, connection: C): boolean {
+  /**
+   * @returns `undefined` when the connection was taken, or the error of the failed create when it
+   *   was a duplicate of one in the pool.
+   */
+  #created(create: PendingCreate<E, C>, connection: C): TypeError | undefined {
     const { ep, endpoint, startedAt } = create;
     if (this.#records.has(connection)) {
       const error = new TypeError(
@@ -1040,7 +1044,7 @@ export class ConnectionPool<E, C> {
           'each connection must be a distinct value',
       );
       this.#createFailed(create, error);
-      return false;
+      return error;
     }
     const t = now();
     const { maxLifetime, maxLifetimeJitter } = this.#options;
@@ -1060,7 +1064,7 @@ export class ConnectionPool<E, C> {
     this.#makeAvailable(record, t, false);
     // The probe succeeded: acquirers queued behind it get creates of their own.
     if (recovered) this.#pumpEndpoint(ep);
-    return true;
+    return undefined;
   }
 
   #createFailed(create: PendingCreate<E, C>, error: unknown): void {
@@ -1214,7 +1218,9 @@ export class ConnectionPool<E, C> {
   /**
    * A keepalive sweep at `t` found the idle `record` due. While checked it is reserved (counted as
    * acquired), so no acquirer can take it meanwhile: one that comes then creates a connection or
-   * waits, and gets this one if it turns out alive.
+   * waits, and gets this one if it turns out alive. No acquirer's deadline bounds this check, so
+   * it gets `createTimeout`: a check that has not answered by then is aborted and its connection
+   * counts as dead, or a hung check would hold its room forever.
    */
   #keepAliveCheck(record: Rec<E, C>, t: number): void {
     this.#detachIdle(record);
@@ -1227,14 +1233,34 @@ export class ConnectionPool<E, C> {
     } catch (error) {
       alive = Promise.reject(error);
     }
-    if (isThenable(alive)) {
-      alive.then(
-        (value) => this.#keptAlive(record, value, false),
-        () => this.#keptAlive(record, undefined, true),
-      );
-    } else {
+    if (!isThenable(alive)) {
       this.#keptAlive(record, alive, false);
+      return;
     }
+    const budget = this.#options.createTimeout;
+    const timer = startTimer(() => this.#keepAliveTimedOut(record, budget), budget, false);
+    alive.then(
+      (value) => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#keptAlive(record, value, false);
+      },
+      () => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#keptAlive(record, undefined, true);
+      },
+    );
+  }
+
+  /** A keepalive check ran out of `budget` ms: aborted, and its connection handled as dead. */
+  #keepAliveTimedOut(record: Rec<E, C>, budget: number): void {
+    if (record.state !== 'reserved') return; // close({ timeout }) disposed it meanwhile
+    record.context?.abort(
+      new ConnectionPoolTimeoutError(
+        `Keepalive check of a connection to endpoint ${show(record.endpoint)} did not answer ` +
+          `within createTimeout (${budget} ms)`,
+      ),
+    );
+    this.#keptAlive(record, false, false);
   }
 
   /** A keepalive check ended; a check that threw leaves the connection to the next acquirer's. */

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ConnectionPoolTimeoutError } from '../src/index.ts';
 import {
   assertSizes,
   closePool,
@@ -113,6 +114,61 @@ describe('keepAliveInterval (SPEC §7)', () => {
     assert.equal(mock.aborted[0]?.hook, 'checkAliveness');
     assert.deepEqual(disposeReasons(log), [[1, 'closed']]);
     assert.equal(clock.countTimers(), 0);
+  });
+
+  it('a check that outlasts createTimeout is aborted and its connection disposed as dead', async () => {
+    const { pool, mock, log } = makePool({ keepAliveInterval: 1000, createTimeout: 5000 });
+    const c1 = await pool.acquire('a');
+    await pool.release(c1);
+    mock.set('checkAliveness', { delay: 60_000 });
+    await clock.tickAsync(1000);
+    assert.equal(mock.active('checkAliveness'), 1);
+    await clock.tickAsync(4999);
+    assertSizes(pool, 1, [['a', 1, 1, 0]], 'still being checked');
+    await clock.tickAsync(1);
+    assert.equal(mock.aborted.length, 1);
+    assert.equal(mock.aborted[0]?.hook, 'checkAliveness');
+    assert.ok(mock.aborted[0]?.reason instanceof ConnectionPoolTimeoutError);
+    assert.deepEqual(disposeReasons(log), [[1, 'dead']]);
+    assert.deepEqual(eventsOf(log, 'dead'), [{ endpoint: 'a', connection: c1 }]);
+    assert.equal(mock.callsOf('onConnectionDead').length, 1);
+    assertSizes(pool, 0, [['a', 0, 0, 0]]);
+    mock.set('checkAliveness', {});
+    const c2 = await pool.acquire('a');
+    assert.equal(c2.id, 2, 'the room it held is free again');
+    await pool.release(c2);
+  });
+
+  it('a check that ignores the abort: the connection is gone at the budget, its late answer ignored', async () => {
+    const { pool, mock, log } = makePool({ keepAliveInterval: 1000, createTimeout: 5000 });
+    const c1 = await pool.acquire('a');
+    await pool.release(c1);
+    mock.set('checkAliveness', { delay: 60_000, ignoreSignal: true });
+    await clock.tickAsync(6000);
+    assert.equal(mock.active('checkAliveness'), 1, 'the check still runs');
+    assert.deepEqual(disposeReasons(log), [[1, 'dead']]);
+    assertSizes(pool, 0, [['a', 0, 0, 0]]);
+    await clock.tickAsync(55_000); // the check answers "alive" now
+    assert.equal(mock.active('checkAliveness'), 0, 'the check has answered');
+    assert.deepEqual(disposeReasons(log), [[1, 'dead']], 'disposed once');
+    assertSizes(pool, 0, [['a', 0, 0, 0]]);
+    await closePool(pool, clock);
+    assert.deepEqual(disposeReasons(log), [[1, 'dead']]);
+    assert.equal(clock.countTimers(), 0);
+  });
+
+  it('a check that answers within createTimeout leaves no timer behind', async () => {
+    const { pool, mock } = makePool({ keepAliveInterval: 10_000, createTimeout: 5000 });
+    await pool.release(await pool.acquire('a'));
+    mock.set('checkAliveness', { delay: 100 });
+    await clock.tickAsync(10_100);
+    assert.equal(mock.callsOf('checkAliveness').length, 1);
+    assertSizes(pool, 1, [['a', 1, 0, 1]]);
+    assert.equal(
+      clock.countTimers(),
+      2,
+      'the next sweep and the expiry collector, no check budget',
+    );
   });
 
   it('off by default: idle connections are only checked at acquire', async () => {
