@@ -32,7 +32,7 @@ export class EndpointPool<E, C> implements HeapItem {
   failures = 0;
   retryAt = 0;
   failedMark = 0;
-  /** While backing off: its entry in the pool's heap of endpoint wake-ups, made on first use. */
+  /** While backing off: its entry in the create backoff's heap of wake-ups, made on first use. */
   wake: Wake<EndpointPool<E, C>> | null = null;
   /** Set when the pool drops this endpoint (empty and unused); a later acquire makes a new one. */
   forgotten = false;

@@ -4,7 +4,7 @@
  * - `queued`: in its endpoint's waiter queue;
  * - `busy`: between steps or preparing `record` (check, `onAcquire`, `onConnectionDead`);
  * - `settled`: its promise is resolved or rejected; late results are handed back to the pool.
- * While not settled and its deadline is finite it is in the pool's deadline queue.
+ * While not settled and its deadline is finite it is in the pool's DeadlineQueue.
  */
 import type { EndpointPool } from '../endpoint-pool.ts';
 import type { ConnectionRecord } from './connection-record.ts';

@@ -1,9 +1,9 @@
 /**
  * What the pool knows about one connection. Its `state` says which list it is in:
- * - `idle`: in its endpoint's persistent or extra list and in one of the pool's expiry queues;
+ * - `idle`: in its endpoint's persistent or extra list and in one of the expiry collector's queues;
  * - `reserved`: taken for an acquirer that is checking it or running `onAcquire`, or being checked by
  *   keepalive (`acquisition` is `null` then); counted as acquired;
- * - `acquired`: held by a user (and in the pool's leak heap while leak detection is on);
+ * - `acquired`: held by a user (and in the leak detector's heap while leak detection is on);
  * - `releasing`: in `onRelease` (counted as acquired);
  * - `disposed`: gone from every list and count.
  * The pool moves a record between states in one place per transition.
