@@ -13,7 +13,6 @@ import type { ResolvedOptions } from '../options.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import { IndexedHeap } from './indexed-heap.ts';
 import { show } from './show.ts';
-import { now } from './timers.ts';
 import { Wake } from './wake.ts';
 
 const byWakeTime = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
@@ -85,22 +84,21 @@ export class CreateBackoff<E, C> {
   }
 
   #wakeUp(): void {
-    const t = now();
-    for (let wake = this.#wakes.peek(); wake !== undefined; wake = this.#wakes.peek()) {
-      if (wake.at > t) {
-        this.#timer.schedule(wake.at);
-        return;
-      }
-      this.#wakes.remove(wake);
-      const ep = wake.owner;
-      if (this.#maintainMinIdle) {
-        this.#onWake(ep);
-      } else if (ep.creating === 0) {
-        // Quiet for the longest wait: its failures are history.
-        ep.failures = 0;
-        ep.retryAt = 0;
-        this.#onWake(ep);
-      }
-    }
+    this.#timer.drain(
+      this.#wakes,
+      (wake) => wake.at,
+      (wake) => {
+        this.#wakes.remove(wake);
+        const ep = wake.owner;
+        if (this.#maintainMinIdle) {
+          this.#onWake(ep);
+        } else if (ep.creating === 0) {
+          // Quiet for the longest wait: its failures are history.
+          ep.failures = 0;
+          ep.retryAt = 0;
+          this.#onWake(ep);
+        }
+      },
+    );
   }
 }

@@ -8,7 +8,6 @@
 import type { Acquisition } from './acquisition.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import { SortedRunQueue } from './sorted-run-queue.ts';
-import { now } from './timers.ts';
 
 const byDeadline = (
   a: { deadline: number; seq: number },
@@ -39,13 +38,6 @@ export class DeadlineQueue<E, C> {
   }
 
   #expire(): void {
-    const t = now();
-    for (let acq = this.#queue.peek(); acq !== undefined; acq = this.#queue.peek()) {
-      if (acq.deadline > t) {
-        this.#timer.schedule(acq.deadline);
-        return;
-      }
-      this.#onExpire(acq);
-    }
+    this.#timer.drain(this.#queue, (acq) => acq.deadline, this.#onExpire);
   }
 }

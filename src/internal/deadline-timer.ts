@@ -33,6 +33,27 @@ export class DeadlineTimer {
     this.#handle = startTimer(this.#fire, delay, this.#keepAlive);
   }
 
+  /**
+   * For an owner whose timer fired: hands each item of `items` that is due by now, earliest first,
+   * to `onDue` (which must take it out of `items`), then arms the timer for the first one not due.
+   * @param dueAt when an item is due, in the order of `items`.
+   */
+  drain<T>(
+    items: { peek(): T | undefined },
+    dueAt: (item: T) => number,
+    onDue: (item: T, t: number) => void,
+  ): void {
+    const t = now();
+    for (let item = items.peek(); item !== undefined; item = items.peek()) {
+      const at = dueAt(item);
+      if (at > t) {
+        this.schedule(at);
+        return;
+      }
+      onDue(item, t);
+    }
+  }
+
   cancel(): void {
     if (this.#handle === undefined) return;
     clearTimeout(this.#handle);

@@ -10,7 +10,6 @@ import type { EventHub } from '../events.ts';
 import type { ConnectionRecord } from './connection-record.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import { IndexedHeap } from './indexed-heap.ts';
-import { now } from './timers.ts';
 
 type Rec<E, C> = ConnectionRecord<E, C>;
 
@@ -49,19 +48,18 @@ export class LeakDetector<E, C> {
 
   /** Emits `leak` once for each connection held `threshold` or longer. */
   #report(): void {
-    const t = now();
     const threshold = this.#threshold;
-    for (let record = this.#held.peek(); record !== undefined; record = this.#held.peek()) {
-      if (record.acquiredAt + threshold > t) {
-        this.#timer.schedule(record.acquiredAt + threshold);
-        return;
-      }
-      this.#held.remove(record);
-      const { endpoint, connection, stack = '' } = record;
-      record.stack = undefined;
-      if (this.#events.has('leak')) {
-        this.#events.emit('leak', { endpoint, connection, heldMs: t - record.acquiredAt, stack });
-      }
-    }
+    this.#timer.drain(
+      this.#held,
+      (record) => record.acquiredAt + threshold,
+      (record, t) => {
+        this.#held.remove(record);
+        const { endpoint, connection, stack = '' } = record;
+        record.stack = undefined;
+        if (this.#events.has('leak')) {
+          this.#events.emit('leak', { endpoint, connection, heldMs: t - record.acquiredAt, stack });
+        }
+      },
+    );
   }
 }
