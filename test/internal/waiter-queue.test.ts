@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WaiterQueue } from '../../src/internal/waiter-queue.ts';
+import { random } from '../reliability/random.ts';
 
 interface Node {
   seq: number;
   prev: Node | null;
   next: Node | null;
-}
-
-/** A deterministic PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function contents(queue: WaiterQueue<Node>): number[] {

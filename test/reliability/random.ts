@@ -1,5 +1,5 @@
 /**
- * A deterministic PRNG (mulberry32) for the reliability tests, so that a failing run replays from
+ * A deterministic PRNG (mulberry32) for the randomized tests, so that a failing run replays from
  * its seed. Portable.
  *
  * @example
