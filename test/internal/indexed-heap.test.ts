@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IndexedHeap } from '../../src/internal/indexed-heap.ts';
+import { random } from '../reliability/random.ts';
 
 interface Item {
   key: number;
@@ -9,11 +10,7 @@ interface Item {
 
 describe('IndexedHeap', () => {
   it('pops in key order after pushes, removals from the middle and re-keying', () => {
-    let state = 7;
-    const next = (): number => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
+    const next = random(7);
     const heap = new IndexedHeap<Item>((a, b) => a.key < b.key);
     const live = new Set<Item>();
     for (let i = 0; i < 2000; i++) {

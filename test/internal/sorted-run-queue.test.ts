@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SortedRunQueue } from '../../src/internal/sorted-run-queue.ts';
+import { random } from '../reliability/random.ts';
 
 interface Item {
   deadline: number;
@@ -16,11 +17,7 @@ const less = (a: Item, b: Item): boolean => order(a, b) < 0;
 
 describe('SortedRunQueue', () => {
   it('peeks the least item through in-order and out-of-order pushes and removals', () => {
-    let state = 11;
-    const next = (): number => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
+    const next = random(11);
     const queue = new SortedRunQueue<Item>(less);
     const live = new Set<Item>();
     let seq = 0;
