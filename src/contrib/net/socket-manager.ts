@@ -68,17 +68,26 @@ function whenReady(
  *
  * @typeParam E - the endpoint
  * @typeParam S - the socket type `connect` returns
+ * @typeParam O - the options `connect` uses for every socket
  */
 export abstract class SocketConnectionManager<
   E,
   S extends net.Socket,
+  O extends object,
 > extends BaseConnectionManager<E, S> {
-  /** @param options the subclass's connect options; a non-object throws a `TypeError`. */
-  constructor(options: unknown) {
+  /** A copy of the constructor's options: later changes to the caller's object do not count. */
+  protected readonly options: Readonly<O>;
+
+  /**
+   * @param options used by `connect` for every socket (default: none). `host`, `port` or `path`
+   *   come from the endpoint. A non-object throws a `TypeError`.
+   */
+  constructor(options?: O) {
     super();
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`${new.target.name}: options must be an object, got ${inspect(options)}`);
     }
+    this.options = { ...options } as O;
   }
 
   /** The event after which the socket is usable: `'connect'`, or `'secureConnect'` for TLS. */

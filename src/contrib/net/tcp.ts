@@ -25,19 +25,16 @@ export type TcpSocketOptions = Omit<net.TcpNetConnectOpts, 'host' | 'port'>;
  * await pool.connection(['127.0.0.1', 6379], (socket) => talk(socket));
  * ```
  */
-export class TcpSocketConnectionManager extends SocketConnectionManager<HostPort, net.Socket> {
+export class TcpSocketConnectionManager extends SocketConnectionManager<
+  HostPort,
+  net.Socket,
+  TcpSocketOptions
+> {
   protected readonly readyEvent = 'connect';
-  readonly #options: TcpSocketOptions;
-
-  /** @param options passed to `net.connect` for every socket (default: none). */
-  constructor(options: TcpSocketOptions = {}) {
-    super(options);
-    this.#options = { ...options };
-  }
 
   protected connect(endpoint: HostPort): net.Socket {
     checkHostPort(this.constructor.name, endpoint);
     const [host, port] = endpoint;
-    return net.connect({ ...this.#options, host, port });
+    return net.connect({ ...this.options, host, port });
   }
 }

@@ -22,9 +22,13 @@ import { SocketConnectionManager } from './socket-manager.ts';
  * await pool.connection(['db.internal', 443], (socket) => talk(socket));
  * ```
  */
-export class TlsSocketConnectionManager extends SocketConnectionManager<HostPort, tls.TLSSocket> {
+export class TlsSocketConnectionManager extends SocketConnectionManager<
+  HostPort,
+  tls.TLSSocket,
+  tls.ConnectionOptions
+> {
   protected readonly readyEvent = 'secureConnect';
-  readonly #options: tls.ConnectionOptions;
+  readonly #secureContext: tls.SecureContext;
 
   /**
    * @param options `tls.connect` options for every socket (default: none; certificates verified
@@ -34,19 +38,17 @@ export class TlsSocketConnectionManager extends SocketConnectionManager<HostPort
    */
   constructor(options: tls.ConnectionOptions = {}) {
     super(options);
-    this.#options = {
-      ...options,
-      secureContext: options.secureContext ?? tls.createSecureContext(options),
-    };
+    this.#secureContext = this.options.secureContext ?? tls.createSecureContext(this.options);
   }
 
   protected connect(endpoint: HostPort): tls.TLSSocket {
     checkHostPort(this.constructor.name, endpoint);
     const [host, port] = endpoint;
-    const options = this.#options;
+    const { options } = this;
     return tls.connect({
       rejectUnauthorized: true,
       ...options,
+      secureContext: this.#secureContext,
       host,
       port,
       servername: options.servername ?? (net.isIP(host) === 0 ? host : undefined),

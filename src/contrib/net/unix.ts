@@ -20,15 +20,12 @@ export type UnixSocketOptions = Omit<net.IpcNetConnectOpts, 'path'>;
  * await pool.connection('/run/app.sock', (socket) => talk(socket));
  * ```
  */
-export class UnixSocketConnectionManager extends SocketConnectionManager<string, net.Socket> {
+export class UnixSocketConnectionManager extends SocketConnectionManager<
+  string,
+  net.Socket,
+  UnixSocketOptions
+> {
   protected readonly readyEvent = 'connect';
-  readonly #options: UnixSocketOptions;
-
-  /** @param options passed to `net.connect` for every socket (default: none). */
-  constructor(options: UnixSocketOptions = {}) {
-    super(options);
-    this.#options = { ...options };
-  }
 
   protected connect(path: string): net.Socket {
     if (typeof path !== 'string' || path === '') {
@@ -36,6 +33,6 @@ export class UnixSocketConnectionManager extends SocketConnectionManager<string,
         `${this.constructor.name}: endpoint must be a non-empty socket path, got ${inspect(path)}`,
       );
     }
-    return net.connect({ ...this.#options, path });
+    return net.connect({ ...this.options, path });
   }
 }
