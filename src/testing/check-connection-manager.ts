@@ -304,8 +304,8 @@ class ManagerCheck<E, C> {
   async #bounded<T>(
     what: string,
     run: (context: OperationContext) => T | PromiseLike<T>,
-    controller = new AbortController(),
   ): Promise<T> {
+    const controller = new AbortController();
     const settled = await this.#settle(
       invoke(() => run({ signal: controller.signal })),
       controller,
@@ -415,11 +415,10 @@ class ManagerCheck<E, C> {
     } catch (error) {
       throw new StepFailure(`create threw: ${describe(error)}`, error);
     }
+    const promise = this.#adopt(Promise.resolve(returned));
     if (!isThenable(returned)) {
-      this.#adopt(Promise.resolve(returned));
       throw new StepSkip('create returned synchronously: there was nothing to abort');
     }
-    const promise = this.#adopt(Promise.resolve(returned));
     let done = false;
     const markDone = (): void => {
       done = true;
