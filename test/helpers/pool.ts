@@ -107,6 +107,18 @@ export function makePool<E = string>(
   return { pool, mock, log };
 }
 
+/**
+ * Makes every create of `mock` hang once it has been called `calls` times: a loop of creates that
+ * never yields to the timers then ends, so that its test fails instead of spinning forever.
+ */
+export function hangCreatesAfter<E>(mock: MockConnectionManager<E>, calls: number): void {
+  const create = mock.create.bind(mock);
+  mock.create = (endpoint, context) => {
+    if (mock.callsOf('create').length >= calls) mock.set('create', { gate: new Promise(() => {}) });
+    return create(endpoint, context);
+  };
+}
+
 /** Closes the pool, driving the fake clock until `close` settles. */
 export async function closePool(pool: ConnectionPool<any, any>, clock?: Clock): Promise<void> {
   const closing = track(pool.close());

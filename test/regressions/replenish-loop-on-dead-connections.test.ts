@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makePool, settle, track, useFakeClock } from '../helpers/pool.ts';
+import { hangCreatesAfter, makePool, settle, track, useFakeClock } from '../helpers/pool.ts';
 
 describe('regression: maintainMinIdle refills while an acquirer finds dead connections', () => {
   const clock = useFakeClock();
@@ -24,12 +24,7 @@ describe('regression: maintainMinIdle refills while an acquirer finds dead conne
     await pool.release(first); // maxUses 1: disposed; maintainMinIdle refills 2 idle
     await settle(clock);
     mock.set('checkAliveness', { alive: false });
-    const create = mock.create.bind(mock);
-    mock.create = (endpoint, context) => {
-      if (mock.callsOf('create').length >= 1_000)
-        mock.set('create', { gate: new Promise(() => {}) });
-      return create(endpoint, context);
-    };
+    hangCreatesAfter(mock, 1_000);
 
     const acquiring = track(pool.acquire('b', { timeout: 10 }));
     await settle(clock);

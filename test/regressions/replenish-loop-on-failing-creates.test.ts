@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makePool, settle, track, useFakeClock } from '../helpers/pool.ts';
+import { hangCreatesAfter, makePool, settle, track, useFakeClock } from '../helpers/pool.ts';
 
 describe('regression: maintainMinIdle retries failing creates in a loop', () => {
   const clock = useFakeClock();
@@ -32,11 +32,7 @@ describe('regression: maintainMinIdle retries failing creates in a loop', () => 
     await pool.acquire('a');
     await settle(clock);
     mock.set('create', { error: new Error('down') });
-    const create = mock.create.bind(mock);
-    mock.create = (endpoint, context) => {
-      if (mock.callsOf('create').length >= 1_000) mock.set('create', { delay: 1_000_000 });
-      return create(endpoint, context);
-    };
+    hangCreatesAfter(mock, 1_000);
 
     // No time passes: whatever happens now happens in one turn of the event loop.
     const acquiring = track(
