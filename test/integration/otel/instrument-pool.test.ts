@@ -8,7 +8,7 @@ import { ConnectionPool } from '../../../src/index.ts';
 import type { MockConnection } from '../../../src/testing/index.ts';
 import { MockConnectionManager } from '../../../src/testing/index.ts';
 import type { Clock } from '../../helpers/pool.ts';
-import { closePool, fulfilled, installClock, rejected, track } from '../../helpers/pool.ts';
+import { closePool, fulfilled, rejected, track, useFakeClock } from '../../helpers/pool.ts';
 
 /** A reader the test collects from by hand. */
 class TestReader extends MetricReader {
@@ -138,16 +138,14 @@ const hist = (values: number[], buckets: Array<[number, number]>): Histogram => 
 });
 
 describe('instrumentPool (OpenTelemetry metrics)', () => {
-  let clock: Clock;
+  const clock = useFakeClock(); // first: installed before, uninstalled before the provider's hooks
   let provider: MeterProvider;
   let reader: TestReader;
   beforeEach(() => {
-    clock = installClock();
     reader = new TestReader();
     provider = new MeterProvider({ readers: [reader] });
   });
   afterEach(async () => {
-    clock.uninstall();
     await provider.shutdown();
   });
 
