@@ -19,9 +19,15 @@ export function newConn(): Conn {
   return { id: nextId++ };
 }
 
-/** This package's pool over `newConn`: no aliveness check, no hooks (as generic-pool's defaults). */
-export function ours<E = string>(options: PoolOptions<E>): ConnectionPool<E, Conn> {
-  return new ConnectionPool<E, Conn>({ create: newConn, dispose: () => {} }, options);
+/**
+ * This package's pool over `create` (default `newConn`): no aliveness check, no hooks (as
+ * generic-pool's defaults).
+ */
+export function ours<E = string>(
+  options: PoolOptions<E>,
+  create: () => Conn = newConn,
+): ConnectionPool<E, Conn> {
+  return new ConnectionPool<E, Conn>({ create, dispose: () => {} }, options);
 }
 
 /**
@@ -37,11 +43,6 @@ export class Floor {
 
   async release(connection: Conn): Promise<void> {
     this.stack.push(connection);
-  }
-
-  /** How many idle connections it holds. */
-  get idle(): number {
-    return this.stack.length;
   }
 }
 
@@ -70,10 +71,14 @@ export class ClockedFloor extends Floor {
   }
 }
 
-/** `generic-pool` with `max` and `min` (its other options at their defaults). */
-export function genericPoolOf(max: number, min: number): genericPool.Pool<Conn> {
+/** `generic-pool` over `create` with `max` and `min` (its other options at their defaults). */
+export function genericPoolOf(
+  max: number,
+  min: number,
+  create: () => Conn = newConn,
+): genericPool.Pool<Conn> {
   return genericPool.createPool<Conn>(
-    { create: async () => newConn(), destroy: async () => {} },
+    { create: async () => create(), destroy: async () => {} },
     { max, min },
   );
 }
@@ -84,9 +89,9 @@ export async function closeGenericPool<T>(pool: genericPool.Pool<T>): Promise<vo
   await pool.clear();
 }
 
-/** `tarn` with `max` and `min` (its other options at their defaults). */
-export function tarnOf(max: number, min: number): tarn.Pool<Conn> {
-  return new tarn.Pool<Conn>({ create: async () => newConn(), destroy: () => {}, max, min });
+/** `tarn` over `create` with `max` and `min` (its other options at their defaults). */
+export function tarnOf(max: number, min: number, create: () => Conn = newConn): tarn.Pool<Conn> {
+  return new tarn.Pool<Conn>({ create: async () => create(), destroy: () => {}, max, min });
 }
 
 /** This package's pool, generic-pool and tarn, for one endpoint of the same sizes. */

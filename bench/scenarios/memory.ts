@@ -6,11 +6,8 @@
  * (the keyed worst case: every endpoint's own state is billed to its single connection).
  */
 
-import * as genericPool from 'generic-pool';
-import * as tarn from 'tarn';
-import { ConnectionPool } from '../../src/index.ts';
 import { collectGarbage, compare, gcExposed } from '../harness.ts';
-import { type Conn, closeGenericPool, newConn } from '../pools.ts';
+import { type Conn, closeGenericPool, genericPoolOf, newConn, ours, tarnOf } from '../pools.ts';
 import { rowsOf, type Target } from '../report.ts';
 import type { Scenario } from '../scenario.ts';
 
@@ -82,10 +79,7 @@ export const memory: Scenario = {
           name: 'ours',
           run: () =>
             bytesPerConnection(n, async (create) => {
-              const pool = new ConnectionPool<string, Conn>(
-                { create, dispose: () => {} },
-                { maxSize: n, totalMaxSize: n },
-              );
+              const pool = ours({ maxSize: n, totalMaxSize: n }, create);
               await acquireEachThenRelease(
                 n,
                 () => pool.acquire('db'),
@@ -98,10 +92,7 @@ export const memory: Scenario = {
           name: `ours, ${n.toLocaleString('en-US')} endpoints`,
           run: () =>
             bytesPerConnection(n, async (create) => {
-              const pool = new ConnectionPool<string, Conn>(
-                { create, dispose: () => {} },
-                { maxSize: 1, totalMaxSize: n },
-              );
+              const pool = ours({ maxSize: 1, totalMaxSize: n }, create);
               await acquireEachThenRelease(
                 n,
                 (i) => pool.acquire(endpoints[i]!),
@@ -123,10 +114,7 @@ export const memory: Scenario = {
           name: 'generic-pool',
           run: () =>
             bytesPerConnection(n, async (create) => {
-              const pool = genericPool.createPool<Conn>(
-                { create: async () => create(), destroy: async () => {} },
-                { max: n, min: 0 },
-              );
+              const pool = genericPoolOf(n, 0, create);
               await acquireEachThenRelease(
                 n,
                 () => pool.acquire(),
@@ -139,12 +127,7 @@ export const memory: Scenario = {
           name: 'tarn',
           run: () =>
             bytesPerConnection(n, async (create) => {
-              const pool = new tarn.Pool<Conn>({
-                create: async () => create(),
-                destroy: () => {},
-                max: n,
-                min: 0,
-              });
+              const pool = tarnOf(n, 0, create);
               await acquireEachThenRelease(
                 n,
                 () => pool.acquire().promise,
