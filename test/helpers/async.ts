@@ -47,6 +47,9 @@ export function useFakeClock(): Clock {
   });
 }
 
+/** A promise that never settles: a mock `gate` for a hook that hangs. */
+export const NEVER = new Promise<never>(() => undefined);
+
 /** Lets every pending microtask (and zero-delay timer) run, without advancing time. */
 export async function settle(clock?: Clock): Promise<void> {
   if (clock !== undefined) {

@@ -8,7 +8,7 @@ import { ConnectionPool } from '../../src/index.ts';
 import type { MockConnection } from '../../src/testing/index.ts';
 import { MockConnectionManager } from '../../src/testing/index.ts';
 import type { Clock } from './async.ts';
-import { fulfilled, settle, track } from './async.ts';
+import { fulfilled, NEVER, settle, track } from './async.ts';
 
 export * from './async.ts';
 
@@ -114,7 +114,7 @@ export function makePool<E = string>(
 export function hangCreatesAfter<E>(mock: MockConnectionManager<E>, calls: number): void {
   const create = mock.create.bind(mock);
   mock.create = (endpoint, context) => {
-    if (mock.callsOf('create').length >= calls) mock.set('create', { gate: new Promise(() => {}) });
+    if (mock.callsOf('create').length >= calls) mock.set('create', { gate: NEVER });
     return create(endpoint, context);
   };
 }

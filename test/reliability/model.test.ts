@@ -14,7 +14,13 @@ import fc from 'fast-check';
 import { ConnectionPool, ConnectionPoolClosedError } from '../../src/index.ts';
 import type { MockBehaviour, MockHook } from '../../src/testing/index.ts';
 import type { Clock } from '../helpers/pool.ts';
-import { assertDisposedExactlyOnce, installClock, settle, watchLimits } from '../helpers/pool.ts';
+import {
+  assertDisposedExactlyOnce,
+  installClock,
+  NEVER,
+  settle,
+  watchLimits,
+} from '../helpers/pool.ts';
 import {
   type Conn,
   CountingManager,
@@ -63,8 +69,6 @@ function step(
 function pick<T>(list: readonly T[], n: number): T | undefined {
   return list.length === 0 ? undefined : list[n % list.length];
 }
-
-const NEVER = new Promise<never>(() => undefined);
 
 const acquire = fc
   .record({

@@ -18,6 +18,7 @@ import {
 } from '../../src/index.ts';
 import type { MockConnection, MockHook } from '../../src/testing/index.ts';
 import { MockConnectionManager } from '../../src/testing/index.ts';
+import { NEVER } from '../helpers/pool.ts';
 
 export const ENDPOINTS = ['a', 'b', 'c'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -66,7 +67,6 @@ const ACQUIRE_HOOKS: ReadonlySet<MockHook> = new Set([
 
 /** Far more hook calls than any run of at most 80 steps needs. */
 const RUNAWAY_CALLS = 50_000;
-const NEVER = new Promise<never>(() => undefined);
 
 /**
  * The mock manager, also counting per endpoint the `create` calls not yet settled and the time
