@@ -6,13 +6,12 @@ import type pg from 'pg';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { checkConnectionManager } from '../../../src/testing/index.ts';
 import { backendsSettle } from '../helpers/postgres.ts';
-import { usePostgres } from './use-postgres.ts';
+import { backendPid, usePostgres } from './use-postgres.ts';
 
 const db = usePostgres();
 
 async function terminate(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  await db.server.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+  await db.server.query('SELECT pg_terminate_backend($1)', [await backendPid(client)]);
 }
 
 describe('PgConnectionManager conformance', { timeout: 30_000 }, () => {

@@ -8,7 +8,7 @@ import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool, ConnectionPoolClosedError } from '../../../src/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
 import { backendsSettle, countBackends } from '../helpers/postgres.ts';
-import { usePostgres } from './use-postgres.ts';
+import { backendPid, usePostgres } from './use-postgres.ts';
 
 const db = usePostgres();
 
@@ -48,13 +48,13 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
       const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 2 });
       const log = recordEvents(pool);
       const first = await pool.acquire('master');
-      const [backend] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      const pid = await backendPid(first);
       await pool.release(first);
       const ended = new Promise((resolve) => first.once('end', resolve));
       // With a timeout, pg_terminate_backend returns once the backend has exited.
       const [terminated] = await db.server.query<{ ok: boolean }>(
         'SELECT pg_terminate_backend($1, 5000) AS ok',
-        [backend?.pid],
+        [pid],
       );
       assert.equal(terminated?.ok, true);
       // Either the client has seen its socket close (dead without a round trip) or the check's
@@ -168,8 +168,7 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
   it('dispose: an abort destroys the socket of a backend that no longer answers', async () => {
     const manager = new PgConnectionManager({ master: db.server.config });
     const client = await manager.create('master', { signal: new AbortController().signal });
-    const [backend] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-    const pid = backend?.pid ?? 0;
+    const pid = await backendPid(client);
     // A stopped backend never closes its end: a graceful end() alone would wait forever.
     process.kill(pid, 'SIGSTOP');
     try {

@@ -8,7 +8,7 @@ import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
 import { backendsSettle } from '../helpers/postgres.ts';
-import { usePostgres } from './use-postgres.ts';
+import { backendPid, usePostgres } from './use-postgres.ts';
 
 const db = usePostgres();
 beforeEach(() => db.server.query('TRUNCATE items'));
@@ -29,13 +29,12 @@ function onePool(): ConnectionPool<'master', pg.Client> {
 /** What the next user sees: the rows of `items`, and the transaction state client- and server-side. */
 async function view(client: pg.Client) {
   const { rows } = await client.query<{ id: number }>('SELECT id FROM items ORDER BY id');
-  const [backend] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-  const activity = await activityOf(backend?.pid);
+  const activity = await activityOf(await backendPid(client));
   return { ids: rows.map((row) => row.id), status: client.getTransactionStatus(), activity };
 }
 
 /** The server's view of backend `pid`: 'idle', 'idle in transaction', ... */
-async function activityOf(pid: number | undefined): Promise<{ state: string } | undefined> {
+async function activityOf(pid: number): Promise<{ state: string } | undefined> {
   const [activity] = await db.server.query<{ state: string }>(
     'SELECT state FROM pg_stat_activity WHERE pid = $1',
     [pid],
@@ -90,11 +89,11 @@ describe('PgConnectionManager transactions on release', { timeout: 20_000 }, () 
   it('rolls back a failed transaction, so the next user can run queries', async () => {
     const pool = onePool();
     const first = await pool.acquire('master');
-    const [backend] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    const pid = await backendPid(first);
     await insertInTransaction(first, 3);
     await assert.rejects(first.query('SELECT 1 / 0'), { code: '22012' });
     // Asked of the server: the client's own status may still await the ReadyForQuery.
-    assert.deepEqual(await activityOf(backend?.pid), { state: 'idle in transaction (aborted)' });
+    assert.deepEqual(await activityOf(pid), { state: 'idle in transaction (aborted)' });
     await pool.release(first);
 
     await assertNextUserClean(pool, first, pool.acquire('master'));

@@ -1,4 +1,5 @@
 import { after, before } from 'node:test';
+import type pg from 'pg';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.ts';
 
 /**
@@ -18,4 +19,10 @@ export function usePostgres(): { readonly server: PostgresServer } {
       return server;
     },
   };
+}
+
+/** The process id of `client`'s backend on the server (`pg_backend_pid()`). */
+export async function backendPid(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]!.pid;
 }
