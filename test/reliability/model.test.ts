@@ -11,7 +11,11 @@ import assert from 'node:assert/strict';
 import process from 'node:process';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ConnectionPool, ConnectionPoolClosedError } from '../../src/index.ts';
+import {
+  ConnectionNotAcquiredError,
+  ConnectionPool,
+  ConnectionPoolClosedError,
+} from '../../src/index.ts';
 import type { MockBehaviour, MockHook } from '../../src/testing/index.ts';
 import type { Clock } from '../helpers/pool.ts';
 import {
@@ -179,7 +183,7 @@ const misuse = fc
       model.expectSettles(
         `${verb} of not-held ${conn.id}`,
         promise,
-        (r) => !forced && PoolModel.isMisuse(r),
+        (r) => !forced && r instanceof ConnectionNotAcquiredError, // rule 11
       );
       return undefined;
     }),

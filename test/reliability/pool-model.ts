@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import type { ConnectionPool } from '../../src/index.ts';
 import {
-  ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
   ConnectionPoolQueueFullError,
   ConnectionPoolTimeoutError,
@@ -18,7 +17,7 @@ import {
 } from '../../src/index.ts';
 import type { MockConnection, MockHook } from '../../src/testing/index.ts';
 import { MockConnectionManager } from '../../src/testing/index.ts';
-import { NEVER } from '../helpers/pool.ts';
+import { NEVER, sizes } from '../helpers/pool.ts';
 
 export const ENDPOINTS = ['a', 'b', 'c'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -339,11 +338,7 @@ export class PoolModel {
       const idle = live.length - held;
       // Rule 13: exact sizes.
       assert.deepEqual(
-        {
-          all: pool.getEndpointPoolSize(endpoint),
-          acquired: pool.getEndpointPoolSize(endpoint, true),
-          idle: pool.getEndpointPoolSize(endpoint, false),
-        },
+        sizes(pool, endpoint),
         { all: live.length + creating, acquired: held, idle },
         `${where}: sizes of ${endpoint}`,
       );
@@ -447,10 +442,5 @@ export class PoolModel {
       },
       `${where}: stats()`,
     );
-  }
-
-  /** What `release`/`discard` of a connection not held may reject with (rule 11). */
-  static isMisuse(reason: unknown): boolean {
-    return reason instanceof ConnectionNotAcquiredError;
   }
 }
