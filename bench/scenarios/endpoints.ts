@@ -51,6 +51,7 @@ export const endpoints: Scenario = {
     const map = new MapOfGenericPools();
     const bigName = `ours@${big.toLocaleString('en-US')}`;
     const smallName = `ours@${small}`;
+    const mapName = `Map of generic-pool@${big.toLocaleString('en-US')}`;
     const samples = await compare(
       [
         {
@@ -72,7 +73,7 @@ export const endpoints: Scenario = {
           },
         },
         {
-          name: `Map of generic-pool@${big.toLocaleString('en-US')}`,
+          name: mapName,
           async run(ops) {
             const { names, picks } = large;
             for (let i = 0; i < ops; i++) {
@@ -103,7 +104,7 @@ export const endpoints: Scenario = {
       notes: {
         [bigName]: `totalMaxSize ${big / 2}, maxSize ${MAX}; ${sizes}`,
         [smallName]: `totalMaxSize ${small / 2}, maxSize ${MAX}: the reference of this scenario`,
-        [`Map of generic-pool@${big.toLocaleString('en-US')}`]: `cannot enforce a total limit: it held ${held} connections at the end, one per endpoint used`,
+        [mapName]: `cannot enforce a total limit: it held ${held} connections at the end, one per endpoint used`,
       },
     });
   },
