@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type pg from 'pg';
 import { PgConnectionManager } from '../../../src/contrib/pg/index.ts';
 import { ConnectionPool, ConnectionPoolClosedError } from '../../../src/index.ts';
+import { deferred } from '../../../src/testing/index.ts';
 import { eventsOf, recordEvents } from '../../helpers/pool.ts';
 import { backendsSettle, countBackends } from '../helpers/postgres.ts';
 import { backendPid, usePostgres } from './use-postgres.ts';
@@ -27,15 +28,12 @@ afterEach(() => {
 
 /** A config whose login stops at the password until the test goes on; `atPassword` resolves then. */
 function stalledLogin(): { config: pg.ClientConfig; atPassword: Promise<void> } {
-  let reached: () => void = () => {};
-  const atPassword = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
+  const atPassword = deferred();
   const password = (): Promise<string> => {
-    reached();
+    atPassword.resolve();
     return new Promise<string>(() => {});
   };
-  return { config: { ...db.server.config, password }, atPassword };
+  return { config: { ...db.server.config, password }, atPassword: atPassword.promise };
 }
 
 // A manager that fails to honour an abort would hang: the suite's timeout turns that into a failure.
