@@ -24,6 +24,9 @@ export interface Row {
   readonly note?: string;
 }
 
+/** A row as its scenario returns it: `npm run bench` adds the scenario's `name`. */
+export type ScenarioRow = Omit<Row, 'scenario'>;
+
 /** A target on a row's value or ratios. */
 export interface Target {
   readonly text: string;
@@ -44,7 +47,6 @@ export const slowerThanOurs = (limit: number): Target => ({
 
 /** How to turn the samples of one `compare` into rows. */
 export interface RowSpec {
-  readonly scenario: string;
   readonly unit: Unit;
   /** The contender that is this package (default `'ours'`). */
   readonly ours?: string;
@@ -58,10 +60,10 @@ export interface RowSpec {
  * Rows of a scenario from per-round costs: nanoseconds per operation (shown as a rate for `ops/s`
  * and `req/s`), or bytes per connection for `B/conn`.
  */
-export function rowsOf(samples: Samples, spec: RowSpec): Row[] {
+export function rowsOf(samples: Samples, spec: RowSpec): ScenarioRow[] {
   const ours = samples.get(spec.ours ?? 'ours');
   const floor = spec.floor === undefined ? undefined : samples.get(spec.floor);
-  const rows: Row[] = [];
+  const rows: ScenarioRow[] = [];
   for (const [contender, ns] of samples) {
     const vsOurs = ours === undefined ? null : medianRatio(ns, ours);
     const vsFloor = floor === undefined ? null : medianRatio(ns, floor);
@@ -70,7 +72,6 @@ export function rowsOf(samples: Samples, spec: RowSpec): Row[] {
     const mid = median(ns);
     const value = spec.unit === 'ops/s' || spec.unit === 'req/s' ? 1e9 / mid : mid;
     rows.push({
-      scenario: spec.scenario,
       contender,
       value,
       unit: spec.unit,

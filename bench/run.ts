@@ -112,7 +112,7 @@ console.log(
 );
 for (const scenario of chosen) {
   console.log(`\n> ${scenario.name}: ${scenario.title}`);
-  const rows = await scenario.run(settings);
+  const rows = (await scenario.run(settings)).map((row) => ({ scenario: scenario.name, ...row }));
   console.log(textTable(rows));
   results.rows.push(...rows);
 }

@@ -1,6 +1,6 @@
 /** What a scenario file exports, and the settings it runs with. */
 import type { Plan } from './harness.ts';
-import type { Row } from './report.ts';
+import type { ScenarioRow } from './report.ts';
 
 /** How `npm run bench` was asked to run. */
 export interface Settings {
@@ -13,7 +13,7 @@ export interface Scenario {
   readonly name: string;
   /** One line: what is measured. */
   readonly title: string;
-  run(settings: Settings): Promise<Row[]>;
+  run(settings: Settings): Promise<ScenarioRow[]>;
 }
 
 /** `full` for a real run; for `--quick`, a tenth of the operations over 3 rounds after 1 warmup. */

@@ -83,7 +83,6 @@ export const concurrent: Scenario = {
     );
     await close();
     return rowsOf(samples, {
-      scenario: 'concurrent',
       unit: 'ops/s',
       floor: 'floor',
       targets: { 'generic-pool': slowerThanOurs(2), tarn: slowerThanOurs(2) },

@@ -97,7 +97,6 @@ export const endpoints: Scenario = {
       met: ({ vsOurs }) => vsOurs !== null && vsOurs <= RATIO_LIMIT,
     };
     return rowsOf(samples, {
-      scenario: 'endpoints',
       unit: 'ns/op',
       ours: smallName,
       targets: { [bigName]: growth },

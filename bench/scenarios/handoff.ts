@@ -93,7 +93,6 @@ export const handoff: Scenario = {
     );
     await close();
     return rowsOf(samples, {
-      scenario: 'handoff',
       unit: 'ns/op',
       floor: 'floor',
       notes: { floor: 'a bare FIFO of resolve functions: no limits, timers or bookkeeping' },

@@ -140,7 +140,6 @@ export const memory: Scenario = {
       { ops: n, rounds: settings.quick ? 1 : 3, warmup: 1 },
     );
     return rowsOf(samples, {
-      scenario: 'memory',
       unit: 'B/conn',
       floor: 'floor',
       targets: { ours: withinLimit },

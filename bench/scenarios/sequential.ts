@@ -51,7 +51,6 @@ export const sequential: Scenario = {
     );
     await close();
     return rowsOf(samples, {
-      scenario: 'sequential',
       unit: 'ops/s',
       floor: 'floor',
       targets: {

@@ -87,7 +87,6 @@ export const sockets: Scenario = {
     await Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]);
     await stopServer(server);
     return rowsOf(samples, {
-      scenario: 'sockets',
       unit: 'req/s',
       floor: 'new connection per request',
       notes: {
