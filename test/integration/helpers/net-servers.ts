@@ -74,8 +74,11 @@ function echoing(
     server.on(connectionEvent, (socket: net.Socket) => {
       sessions.add(socket);
       socket.once('close', () => sessions.delete(socket));
+      // A client vanishing is not the server's problem; readline re-emits the socket's errors.
       socket.on('error', () => {});
-      createInterface({ input: socket }).on('line', (line) => socket.write(`echo: ${line}\n`));
+      createInterface({ input: socket })
+        .on('error', () => {})
+        .on('line', (line) => socket.write(`echo: ${line}\n`));
     });
   }
   return {
