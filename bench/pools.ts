@@ -2,6 +2,7 @@
  * The contenders' pools, each configured to the same sizes, with connections that are plain
  * objects made by a trivial synchronous manager (no I/O). Only the construction is shared: every
  * scenario writes its own loop per pool, so each call site sees one pool type, as in an application.
+ * The one exception is handoff's `measure`, which drives all four through one `Handoffs` interface.
  */
 import * as genericPool from 'generic-pool';
 import * as tarn from 'tarn';
