@@ -122,11 +122,11 @@ export function portOf(echo: EchoServer): number {
   return (echo.server.address() as net.AddressInfo).port;
 }
 
-/** A TCP line echo server on 127.0.0.1 (or `host`, which must be a loopback address). */
-export async function startTcpServer(host = '127.0.0.1'): Promise<EchoServer> {
+/** A TCP line echo server on 127.0.0.1. */
+export async function startTcpServer(): Promise<EchoServer> {
   const server = net.createServer();
   const echo = echoing(server, 'connection');
-  await listening(server, { host, port: 0 });
+  await listening(server, { host: '127.0.0.1', port: 0 });
   return echo;
 }
 
