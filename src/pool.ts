@@ -123,8 +123,6 @@ export class ConnectionPool<E, C> {
   #size = 0;
   /** While an eviction makes room for an acquirer: `maintainMinIdle` must not take that room. */
   #evicting = false;
-  #creating = 0;
-  #waiting = 0;
   #seq = 0;
   #createSeq = 0;
   #closed = false;
@@ -256,7 +254,12 @@ export class ConnectionPool<E, C> {
    */
   stats(): PoolStats<E> {
     const endpoints: PoolStats<E>['endpoints'] = [];
+    // An endpoint with a create in flight or a waiter is never forgotten: the sums are exact.
+    let creating = 0;
+    let waiting = 0;
     for (const ep of this.#endpoints.values()) {
+      creating += ep.creating;
+      waiting += ep.waiters.length;
       endpoints.push({
         endpoint: ep.endpoint,
         size: ep.size,
@@ -270,9 +273,9 @@ export class ConnectionPool<E, C> {
     return {
       size: this.#size,
       idle,
-      acquired: this.#size - idle - this.#creating,
-      creating: this.#creating,
-      waiting: this.#waiting,
+      acquired: this.#size - idle - creating,
+      creating,
+      waiting,
       totals: { ...this.#totals },
       endpoints,
     };
@@ -373,19 +376,9 @@ export class ConnectionPool<E, C> {
     if (ep.waiters.length === 0) {
       const record = this.#takeIdle(ep, startedAt);
       if (record !== null) {
-        let alive: unknown = true;
-        try {
-          alive = this.#checkForReuse(record, startedAt);
-        } catch (error) {
-          alive = Promise.reject(error);
-        }
+        const alive = this.#checkForReuse(record, startedAt);
         if (alive === true) {
-          let prepared: unknown;
-          try {
-            prepared = this.#manager.onAcquire?.(record.endpoint, record.connection);
-          } catch (error) {
-            prepared = Promise.reject(error);
-          }
+          const prepared = this.#onAcquire(record);
           if (!isThenable(prepared)) {
             this.#handOut(record, endpoint, 0, startedAt, stack);
             return Promise.resolve(record.connection);
@@ -665,7 +658,7 @@ export class ConnectionPool<E, C> {
     const record = ep.waiters.length === 0 ? this.#takeIdle(ep, t) : null;
     if (record !== null) {
       this.#reserve(acq, record);
-      this.#runCheck(acq, record, t);
+      this.#afterCheck(acq, record, this.#checkForReuse(record, t));
       return;
     }
     ep = this.#currentEndpoint(acq); // disposing expired connections may have emptied it
@@ -695,7 +688,6 @@ export class ConnectionPool<E, C> {
     }
     acq.state = 'queued';
     acq.waited ||= queues;
-    this.#waiting++;
     if (acq.retried) ep.waiters.unshift(acq);
     else ep.waiters.push(acq);
     this.#pumpEndpoint(ep);
@@ -717,22 +709,28 @@ export class ConnectionPool<E, C> {
     return this.#check(record);
   }
 
-  /** Runs `checkAliveness` (if the manager has one) with the record's reusable context. */
+  /**
+   * Runs `checkAliveness` (if the manager has one) with the record's reusable context.
+   * @returns its result, or a rejected promise if it threw.
+   */
   #check(record: Rec<E, C>): unknown {
     const manager = this.#manager;
     if (manager.checkAliveness === undefined) return true;
     record.context ??= new LazyContext();
-    return manager.checkAliveness(record.endpoint, record.connection, record.context);
+    try {
+      return manager.checkAliveness(record.endpoint, record.connection, record.context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  #runCheck(acq: Acquisition<E, C>, record: Rec<E, C>, t: number): void {
-    let alive: unknown;
+  /** Runs `onAcquire`; @returns its result, or a rejected promise if it threw. */
+  #onAcquire(record: Rec<E, C>): unknown {
     try {
-      alive = this.#checkForReuse(record, t);
+      return this.#manager.onAcquire?.(record.endpoint, record.connection);
     } catch (error) {
-      alive = Promise.reject(error);
+      return Promise.reject(error);
     }
-    this.#afterCheck(acq, record, alive);
   }
 
   #reserve(acq: Acquisition<E, C>, record: Rec<E, C>): void {
@@ -819,13 +817,7 @@ export class ConnectionPool<E, C> {
 
   /** @param t the time now, which a synchronous `onAcquire` hands the connection out at. */
   #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, t: number): void {
-    let prepared: unknown;
-    try {
-      prepared = this.#manager.onAcquire?.(record.endpoint, record.connection);
-    } catch (error) {
-      prepared = Promise.reject(error);
-    }
-    this.#afterOnAcquire(acq, record, prepared, t);
+    this.#afterOnAcquire(acq, record, this.#onAcquire(record), t);
   }
 
   #afterOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, prepared: unknown, t: number): void {
@@ -876,24 +868,25 @@ export class ConnectionPool<E, C> {
 
   /** Takes `acq` out of every queue and heap; its promise is settled by the caller. */
   #settle(acq: Acquisition<E, C>): void {
-    const ep = acq.ep;
-    if (acq.state === 'queued') {
-      ep.waiters.remove(acq);
-      this.#waiting--;
-      this.#updateBlocked(ep);
-    }
+    if (acq.state === 'queued') this.#dequeue(acq);
     acq.state = 'settled';
     if (acq.deadline !== Number.POSITIVE_INFINITY) this.#deadlines.remove(acq);
     if (acq.onAbort !== null) {
       acq.signal?.removeEventListener('abort', acq.onAbort);
       acq.onAbort = null;
     }
-    this.#forgetIfEmpty(ep);
+  }
+
+  /** Takes the queued `acq` out of its endpoint's queue. */
+  #dequeue(acq: Acquisition<E, C>): void {
+    acq.ep.waiters.remove(acq);
+    this.#updateBlocked(acq.ep);
   }
 
   #fail(acq: Acquisition<E, C>, error: unknown): void {
     if (acq.state === 'settled') return;
     this.#settle(acq);
+    this.#forgetIfEmpty(acq.ep);
     acq.reject(error);
   }
 
@@ -1027,7 +1020,6 @@ export class ConnectionPool<E, C> {
   ): void {
     ep.waiters.cover();
     this.#size++;
-    this.#creating++;
     this.#updateBlocked(ep);
     this.#creator.start({ ep, endpoint, startedAt: now(), seq: this.#createSeq++, done });
   }
@@ -1053,7 +1045,6 @@ export class ConnectionPool<E, C> {
     const record = new ConnectionRecord(ep, endpoint, connection, t, lifetime);
     ep.waiters.uncover();
     ep.acquired++;
-    this.#creating--;
     this.#totals.created++;
     this.#records.set(connection, record);
     if (this.#events.has('create')) {
@@ -1071,7 +1062,6 @@ export class ConnectionPool<E, C> {
     const { ep, endpoint, startedAt, seq } = create;
     ep.waiters.uncover();
     this.#size--;
-    this.#creating--;
     this.#totals.createErrors++;
     ep.errors++;
     ep.lastError = error;
@@ -1113,11 +1103,17 @@ export class ConnectionPool<E, C> {
   #replenish(ep: EndpointPool<E, C>): void {
     if (!this.#options.maintainMinIdle || this.#closed || ep.retryAt > now()) return;
     const { minIdle, totalMaxSize } = this.#options;
-    const room = (): boolean => this.#size < totalMaxSize && !this.#evicting;
-    while (ep.size < minIdle && room() && this.#mayCreate(ep)) this.#startCreate(ep);
+    while (
+      ep.size < minIdle &&
+      this.#size < totalMaxSize &&
+      !this.#evicting &&
+      this.#mayCreate(ep)
+    ) {
+      this.#startCreate(ep);
+    }
     // Short of total capacity: it gets the next room freed anywhere.
     this.#starved.delete(ep);
-    if (ep.size < minIdle && !room()) this.#starved.add(ep);
+    if (ep.size < minIdle && (this.#size >= totalMaxSize || this.#evicting)) this.#starved.add(ep);
   }
 
   // ---- idle and release ---------------------------------------------------------------------
@@ -1137,11 +1133,9 @@ export class ConnectionPool<E, C> {
     const ep = record.pool;
     const head = ep.waiters.head;
     if (head !== null) {
-      ep.waiters.remove(head);
-      this.#waiting--;
-      this.#updateBlocked(ep);
+      this.#dequeue(head);
       this.#reserve(head, record);
-      if (check) this.#runCheck(head, record, t);
+      if (check) this.#afterCheck(head, record, this.#checkForReuse(record, t));
       else this.#startOnAcquire(head, record, t);
       return;
     }
@@ -1179,12 +1173,17 @@ export class ConnectionPool<E, C> {
         this.#dispose(record, expiryReason(record), false);
         continue;
       }
-      this.#detachIdle(record);
-      ep.acquired++;
-      record.state = 'reserved';
+      this.#reserveIdle(record);
       return record;
     }
     return null;
+  }
+
+  /** The idle `record` is taken for a check or an acquirer: counted as acquired from now. */
+  #reserveIdle(record: Rec<E, C>): void {
+    this.#detachIdle(record);
+    record.pool.acquired++;
+    record.state = 'reserved';
   }
 
   #detachIdle(record: Rec<E, C>): void {
@@ -1223,16 +1222,9 @@ export class ConnectionPool<E, C> {
    * counts as dead, or a hung check would hold its room forever.
    */
   #keepAliveCheck(record: Rec<E, C>, t: number): void {
-    this.#detachIdle(record);
-    record.pool.acquired++;
-    record.state = 'reserved';
+    this.#reserveIdle(record);
     record.lastCheckedAt = Math.floor(t);
-    let alive: unknown;
-    try {
-      alive = this.#check(record);
-    } catch (error) {
-      alive = Promise.reject(error);
-    }
+    const alive = this.#check(record);
     if (!isThenable(alive)) {
       this.#keptAlive(record, alive, false);
       return;
@@ -1241,11 +1233,11 @@ export class ConnectionPool<E, C> {
     const timer = startTimer(() => this.#keepAliveTimedOut(record, budget), budget, false);
     alive.then(
       (value) => {
-        if (timer !== undefined) clearTimeout(timer);
+        clearTimeout(timer);
         this.#keptAlive(record, value, false);
       },
       () => {
-        if (timer !== undefined) clearTimeout(timer);
+        clearTimeout(timer);
         this.#keptAlive(record, undefined, true);
       },
     );

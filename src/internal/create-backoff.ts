@@ -61,7 +61,10 @@ export class CreateBackoff<E, C> {
     this.#timer.schedule(ep.wake.at);
   }
 
-  /** A create of `ep`, which backs off (`ep.failures > 0`), succeeded: the backoff is over. */
+  /**
+   * The backoff of `ep` is over: a create succeeded, or the endpoint has been quiet for the
+   * longest wait.
+   */
   recovered(ep: EndpointPool<E, C>): void {
     ep.failures = 0;
     ep.retryAt = 0;
@@ -94,8 +97,7 @@ export class CreateBackoff<E, C> {
           this.#onWake(ep);
         } else if (ep.creating === 0) {
           // Quiet for the longest wait: its failures are history.
-          ep.failures = 0;
-          ep.retryAt = 0;
+          this.recovered(ep);
           this.#onWake(ep);
         }
       },

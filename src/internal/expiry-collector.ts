@@ -9,7 +9,6 @@
 import type { ConnectionRecord } from './connection-record.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import { SortedRunQueue } from './sorted-run-queue.ts';
-import { now } from './timers.ts';
 
 type Rec<E, C> = ConnectionRecord<E, C>;
 
@@ -77,29 +76,24 @@ export class ExpiryCollector<E, C> {
     this.#collector?.cancel();
   }
 
-  /** The idle connection that expires first if it is due at `t`. */
-  #nextDue(t: number): Rec<E, C> | undefined {
+  /** The idle connection that expires first. */
+  peek(): Rec<E, C> | undefined {
     const extra = this.#extra.peek();
     const persistent = this.#persistent.peek();
-    const first =
-      extra === undefined || (persistent !== undefined && persistent.expiresAt < extra.expiresAt)
-        ? persistent
-        : extra;
+    return extra === undefined ||
+      (persistent !== undefined && persistent.expiresAt < extra.expiresAt)
+      ? persistent
+      : extra;
+  }
+
+  /** The idle connection that expires first if it is due at `t`. */
+  #nextDue(t: number): Rec<E, C> | undefined {
+    const first = this.peek();
     return first !== undefined && first.expiresAt <= t ? first : undefined;
   }
 
   /** The background collector: disposes every due idle connection, then waits for the next. */
   #collect(): void {
-    const t = now();
-    for (let record = this.#nextDue(t); record !== undefined; record = this.#nextDue(t)) {
-      this.#expire(record);
-    }
-    const extra = this.#extra.peek();
-    const persistent = this.#persistent.peek();
-    const next = Math.min(
-      extra?.expiresAt ?? Number.POSITIVE_INFINITY,
-      persistent?.expiresAt ?? Number.POSITIVE_INFINITY,
-    );
-    this.#collector?.schedule(next);
+    this.#collector?.drain(this, (record) => record.expiresAt, this.#expire);
   }
 }

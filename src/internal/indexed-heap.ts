@@ -48,11 +48,6 @@ export class IndexedHeap<T extends HeapItem> {
     this.#down(item.heapIndex);
   }
 
-  /** Every item, in no particular order (a copy). */
-  toArray(): T[] {
-    return this.#items.slice();
-  }
-
   #up(index: number): void {
     const items = this.#items;
     const item = items[index] as T;

@@ -13,7 +13,7 @@ export function now(): number {
 }
 
 /** Lets the process exit while `handle` is pending: `unref` in Node.js and Bun, Deno's own call. */
-export function unref(handle: TimerHandle): void {
+function unref(handle: TimerHandle): void {
   const timer = handle as { unref?: () => void };
   if (typeof timer.unref === 'function') {
     timer.unref();
