@@ -650,15 +650,17 @@ export class ConnectionPool<E, C> {
    */
   #proceed(acq: Acquisition<E, C>, t: number): void {
     if (acq.state === 'settled') return;
-    if (this.#closed) {
-      this.#fail(acq, this.#closedError(acq.endpoint));
-      return;
-    }
     let ep = this.#currentEndpoint(acq);
     const record = ep.waiters.length === 0 ? this.#takeIdle(ep, t) : null;
     if (record !== null) {
       this.#reserve(acq, record);
       this.#afterCheck(acq, record, this.#checkForReuse(record, t));
+      return;
+    }
+    // After the idle attempt (a closed pool has nothing idle): disposing expired connections
+    // there may have run a `dispose` listener that closed the pool.
+    if (this.#closed) {
+      this.#fail(acq, this.#closedError(acq.endpoint));
       return;
     }
     ep = this.#currentEndpoint(acq); // disposing expired connections may have emptied it
