@@ -15,6 +15,7 @@ import { Disposer } from './internal/disposer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { ExpiryCollector } from './internal/expiry-collector.ts';
 import { IndexedHeap } from './internal/indexed-heap.ts';
+import { isThenable } from './internal/is-thenable.ts';
 import { KeepAliveSweeper } from './internal/keep-alive-sweeper.ts';
 import { LazyContext } from './internal/lazy-context.ts';
 import { LeakDetector } from './internal/leak-detector.ts';
@@ -54,13 +55,6 @@ export interface CloseOptions {
 type Rec<E, C> = ConnectionRecord<E, C>;
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /** Endpoints in the heap always have an uncovered waiter. */
 type Blocked = { waiters: { firstUncovered: { seq: number } | null } };

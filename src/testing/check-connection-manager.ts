@@ -10,6 +10,7 @@
  * Nothing here is runtime-specific: it runs wherever the pool runs.
  */
 import type { ConnectionManager, OperationContext } from '../index.ts';
+import { isThenable } from '../internal/is-thenable.ts';
 import { show } from '../internal/show.ts';
 import { now, startTimer, type TimerHandle } from '../internal/timers.ts';
 import { checkDuration } from '../options.ts';
@@ -473,14 +474,6 @@ function invoke<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function delay(ms: number): Promise<void> {
