@@ -21,10 +21,10 @@ import { once } from 'node:events';
 import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { unusedPort } from './net-servers.ts';
 
 /** What a test needs to connect: a `pg.ClientConfig` for the superuser. */
 export interface PostgresConfig {
@@ -72,7 +72,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const dataDir = join(root, 'data');
   const config: PostgresConfig = {
     host: '127.0.0.1',
-    port: await freePort(),
+    port: await unusedPort(),
     user: 'postgres',
     password: randomBytes(12).toString('hex'),
     database: 'postgres',
@@ -200,17 +200,6 @@ function serverUser(): Owner | undefined {
     execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
     return { uid: id('-u'), gid: id('-g') };
   }
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no TCP port for probe');
-  return address.port;
 }
 
 /** English messages whatever the machine's locale: readiness is detected from the log. */
