@@ -21,7 +21,7 @@ const LEGEND = { ours: 'this pool', peer: 'other pools', floor: 'floor' } as con
 
 function kindOf(contender: string): keyof typeof COLORS {
   if (contender.startsWith('ours')) return 'ours';
-  if (contender === 'floor' || contender.startsWith('new connection')) return 'floor';
+  if (contender.startsWith('floor') || contender.startsWith('new connection')) return 'floor';
   return 'peer';
 }
 
