@@ -1,12 +1,8 @@
 // The examples run as a user would run them (`node --import tsx examples/X.ts`): each exits 0 and
 // prints what its comments promise. To add one, add a row to `examples`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-
-const root = join(import.meta.dirname, '..', '..');
+import { runExample } from './helpers/run-example.ts';
 
 interface Example {
   readonly file: string;
@@ -37,26 +33,10 @@ const examples: readonly Example[] = [
   },
 ];
 
-/** Runs `file` with tsx; resolves with its exit code and output. */
-async function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  // 'close', not 'exit': at 'exit' the output may not all be read yet.
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
-
 describe('examples', () => {
   for (const example of examples) {
     it(`${example.file} runs, exits 0 and prints its report`, { timeout: 60_000 }, async () => {
-      const { code, stdout, stderr } = await run(example.file);
+      const { code, stdout, stderr } = await runExample(example.file);
       assert.equal(code, 0, `exit code ${code}\n${stdout}\n${stderr}`);
       assert.equal(stderr, '');
       const lines = stdout.split('\n');

@@ -1,22 +1,11 @@
 // examples/pg-master-replica.ts runs as a user would run it, and prints what the README says.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
-
-const root = new URL('../../../', import.meta.url);
+import { runExample } from '../helpers/run-example.ts';
 
 describe('examples/pg-master-replica.ts', { timeout: 60_000 }, () => {
   it('starts its own PostgreSQL, writes on the master, reads on the replicas, exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/pg-master-replica.ts'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    const [code] = (await once(child, 'close')) as [number | null]; // 'close': output fully read
+    const { code, stdout, stderr } = await runExample('examples/pg-master-replica.ts');
     assert.equal(code, 0, stderr);
     assert.equal(
       stdout,
