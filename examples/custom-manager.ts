@@ -39,6 +39,7 @@ class SslSocketConnectionManager extends BaseConnectionManager<SslEndpoint, tls.
     socket: tls.TLSSocket,
     { signal }: OperationContext,
   ) {
+    if (signal.aborted) socket.destroy(); // aborted before we began: no graceful close
     if (socket.destroyed) return;
     signal.addEventListener('abort', () => socket.destroy(), { once: true }); // disposeTimeout
     const closed = once(socket, 'close');
