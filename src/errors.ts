@@ -10,10 +10,23 @@
  * ```
  */
 export class ConnectionPoolError extends Error {
-  /** Stable machine-readable code, e.g. `'ERR_POOL_TIMEOUT'`. */
-  readonly code: string;
+  /**
+   * Stable machine-readable code, one per subclass: a misspelt code in a comparison does not
+   * compile, and `instanceof` a subclass narrows it to that subclass's code.
+   *
+   * @example
+   * ```ts
+   * if (e instanceof ConnectionPoolError && e.code === 'ERR_POOL_TIMEOUT') retryLater();
+   * ```
+   */
+  readonly code:
+    | 'ERR_POOL_CLOSED'
+    | 'ERR_POOL_TIMEOUT'
+    | 'ERR_POOL_NOT_ACQUIRED'
+    | 'ERR_POOL_QUEUE_FULL'
+    | 'ERR_POOL_ENDPOINT_UNAVAILABLE';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ConnectionPoolError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -22,6 +35,9 @@ export class ConnectionPoolError extends Error {
 
 /** `acquire` on a closed pool, or an acquire still waiting when `close()` was called. */
 export class ConnectionPoolClosedError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_CLOSED'`. */
+  declare readonly code: 'ERR_POOL_CLOSED';
+
   constructor(message: string) {
     super('ERR_POOL_CLOSED', message);
   }
@@ -32,6 +48,9 @@ export class ConnectionPoolClosedError extends ConnectionPoolError {
  * `cause` is the last `create` or aliveness-check error seen while waiting, if any.
  */
 export class ConnectionPoolTimeoutError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_TIMEOUT'`. */
+  declare readonly code: 'ERR_POOL_TIMEOUT';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_POOL_TIMEOUT', message, options);
   }
@@ -39,6 +58,9 @@ export class ConnectionPoolTimeoutError extends ConnectionPoolError {
 
 /** `release` or `discard` of a connection that is not currently acquired from this pool. */
 export class ConnectionNotAcquiredError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_NOT_ACQUIRED'`. */
+  declare readonly code: 'ERR_POOL_NOT_ACQUIRED';
+
   constructor(message: string) {
     super('ERR_POOL_NOT_ACQUIRED', message);
   }
@@ -49,6 +71,9 @@ export class ConnectionNotAcquiredError extends ConnectionPoolError {
  * is unchanged.
  */
 export class ConnectionPoolQueueFullError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_QUEUE_FULL'`. */
+  declare readonly code: 'ERR_POOL_QUEUE_FULL';
+
   constructor(message: string) {
     super('ERR_POOL_QUEUE_FULL', message);
   }
@@ -60,6 +85,9 @@ export class ConnectionPoolQueueFullError extends ConnectionPoolError {
  * `create` error.
  */
 export class EndpointUnavailableError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_ENDPOINT_UNAVAILABLE'`. */
+  declare readonly code: 'ERR_POOL_ENDPOINT_UNAVAILABLE';
+
   constructor(message: string, options: { cause: unknown }) {
     super('ERR_POOL_ENDPOINT_UNAVAILABLE', message, options);
   }

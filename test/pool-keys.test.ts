@@ -85,6 +85,29 @@ describe('endpoint keys (rule 1)', () => {
     assert.equal(await shares([], {}), false, 'empty array vs empty object');
   });
 
+  it('an endpoint nested 200 deep without a cycle is keyed by content', async () => {
+    const nest = (depth: number): unknown => (depth === 0 ? 'db' : { down: [nest(depth - 1)] });
+    assert.equal(await shares(nest(100), nest(100)), true);
+    assert.equal(await shares(nest(100), nest(99)), false);
+  });
+
+  it('an object property holding undefined is as if absent', async () => {
+    assert.equal(await shares({ host: 'db', port: undefined }, { host: 'db' }), true);
+    assert.equal(await shares({ host: 'db' }, { port: undefined, host: 'db' }), true);
+    assert.equal(await shares({ a: undefined }, {}), true);
+    assert.equal(await shares({ host: 'db', port: undefined }, { host: 'db', port: null }), false);
+    const { pool } = makePool<unknown>({ minIdle: 1, maxSize: 5 });
+    await pool.acquire({ host: 'db', tls: { ca: undefined } });
+    assert.deepEqual(sizes(pool, { host: 'db', tls: {} }), { all: 1, acquired: 1, idle: 0 });
+  });
+
+  it('an array element holding undefined is an element of its own', async () => {
+    assert.equal(await shares(['db', undefined], ['db', undefined]), true);
+    assert.equal(await shares(['db', undefined], ['db']), false);
+    assert.equal(await shares(['db', undefined], ['db', null]), false);
+    assert.equal(await shares([undefined], ['undefined']), false);
+  });
+
   for (const [name, make] of [
     [
       'a class instance',

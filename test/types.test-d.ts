@@ -13,6 +13,7 @@ import {
   ConnectionPool,
   type ConnectionPoolError,
   type ConnectionPoolQueueFullError,
+  ConnectionPoolTimeoutError,
   type EndpointUnavailableError,
 } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
@@ -142,7 +143,32 @@ new ConnectionPool<Endpoint, Socket>(manager, { maintainMinIdle: 'yes' });
 declare const queueFull: ConnectionPoolQueueFullError;
 declare const unavailable: EndpointUnavailableError;
 export const poolErrors: ConnectionPoolError[] = [queueFull, unavailable];
-expectType<Equal<typeof unavailable.code, string>>(true);
+
+// error.code is the union of the literal codes: a misspelt code does not compile, and a subclass
+// has its own code.
+declare const poolError: ConnectionPoolError;
+expectType<
+  Equal<
+    typeof poolError.code,
+    | 'ERR_POOL_CLOSED'
+    | 'ERR_POOL_TIMEOUT'
+    | 'ERR_POOL_NOT_ACQUIRED'
+    | 'ERR_POOL_QUEUE_FULL'
+    | 'ERR_POOL_ENDPOINT_UNAVAILABLE'
+  >
+>(true);
+expectType<Equal<typeof unavailable.code, 'ERR_POOL_ENDPOINT_UNAVAILABLE'>>(true);
+expectType<Equal<typeof queueFull.code, 'ERR_POOL_QUEUE_FULL'>>(true);
+export const isTimeout = poolError.code === 'ERR_POOL_TIMEOUT';
+// @ts-expect-error a misspelt code: the types have no overlap
+export const misspelt = poolError.code === 'ERR_POOL_TIMOUT';
+export function codeOf(error: unknown): string | undefined {
+  if (error instanceof ConnectionPoolTimeoutError) {
+    expectType<Equal<typeof error.code, 'ERR_POOL_TIMEOUT'>>(true);
+    return error.code;
+  }
+  return undefined;
+}
 
 // Type arguments are inferred from the manager.
 class Tcp extends BaseConnectionManager<Endpoint, Socket> {
