@@ -39,14 +39,19 @@ function serialize(value: unknown, endpoint: unknown, depth: number): string {
       return JSON.stringify(value);
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
+    // Inside an array or object only: an endpoint that is itself a boolean, null or undefined is
+    // no content to key (rule 1).
     case 'boolean':
-      return value ? 'true' : 'false';
+      if (depth > 0) return value ? 'true' : 'false';
+      break;
     case 'undefined':
-      // The endpoint itself being undefined is no content to key.
       if (depth > 0) return 'undefined';
       break;
     case 'object': {
-      if (value === null) return 'null';
+      if (value === null) {
+        if (depth > 0) return 'null';
+        break;
+      }
       if (depth === CYCLE_CHECK_DEPTH && containsItself(endpoint, [])) {
         throw new TypeError(
           `Endpoint ${show(endpoint)} cannot be keyed: it contains itself (circular); pass the ` +
