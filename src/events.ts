@@ -84,6 +84,12 @@ export class EventHub<E, C> {
     return this.#listeners.has(event);
   }
 
+  /** `emit`, bound: the pool defers it through its outbox. */
+  readonly emitter = <K extends keyof PoolEvents<E, C>>(
+    event: K,
+    payload: PoolEvents<E, C>[K],
+  ): void => this.emit(event, payload);
+
   emit<K extends keyof PoolEvents<E, C>>(event: K, payload: PoolEvents<E, C>[K]): void {
     const list = this.#listeners.get(event);
     if (list === undefined) return;

@@ -335,3 +335,25 @@ export function resolveOptions<E>(options: PoolOptions<E> | undefined): Resolved
   }
   return result;
 }
+
+/**
+ * Checks the options of one `acquire`, `connection` or `lease` call: an object whose only keys are
+ * `timeout` and `signal`, with `signal` an AbortSignal (`timeout` is checked by the caller).
+ * @throws TypeError naming the key or the value that is wrong.
+ */
+export function checkAcquireOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`acquire options must be an object, received ${show(options)}`);
+  }
+  for (const name in options) {
+    if (name !== 'timeout' && name !== 'signal') {
+      throw new TypeError(
+        `Unknown acquire option ${show(name)}; known acquire options: timeout, signal`,
+      );
+    }
+  }
+  const { signal } = options as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, received ${show(signal)}`);
+  }
+}

@@ -324,7 +324,10 @@ describe('close (rule 12)', () => {
     assertClosed(rejected(late));
     await pool.release(c1);
     await clock.tickAsync(2000);
-    pending(closing); // the create in flight has not come back
+    // The timeout gives up the create in flight, which ignores its signal (issue 10: close used to
+    // wait for it); the connection it returns later is still disposed, once.
+    await settle(clock);
+    fulfilled(closing);
     await clock.tickAsync(3000);
     await settle(clock);
     fulfilled(closing);
@@ -344,7 +347,8 @@ describe('close (rule 12)', () => {
         [6, 'evicted'],
         [7, 'closed'],
         [8, 'closed'],
-        [9, 'closed'],
+        // 9 came from the create that close's timeout gave up: it never joined the pool (no
+        // create event), and is disposed without one (assertDisposedExactlyOnce counts it).
       ],
     );
     assertSizes(pool, 0, [

@@ -1,12 +1,12 @@
 /**
  * What the pool knows about one connection. Its `state` says which list it is in:
  * - `idle`: in its endpoint's persistent or extra list and in one of the expiry collector's queues;
- * - `reserved`: taken for an acquirer that is checking it or running `onAcquire`, or being checked by
- *   keepalive (`acquisition` is `null` then); counted as acquired;
+ * - `reserved`: just created, or taken for an acquirer that is checking it or running `onAcquire`,
+ *   or being checked by keepalive (`acquisition` is `null` then); counted as acquired;
  * - `acquired`: held by a user (and in the leak detector's heap while leak detection is on);
  * - `releasing`: in `onRelease` (counted as acquired);
  * - `disposed`: gone from every list and count.
- * The pool moves a record between states in one place per transition.
+ * Only `Ledger.move` changes `state`, with the lists and counts that go with it.
  *
  * Its times (`lifetimeEndsAt`, `lastReleasedAt`, `expiresAt`, `lastCheckedAt`) are whole
  * milliseconds, rounded down: V8 keeps a small integer in the field itself but boxes a fractional
@@ -32,6 +32,13 @@ export class ConnectionRecord<E, C>
   state: ConnectionState = 'reserved';
   /** Whether, while idle, it is one of the endpoint's `minIdle` persistent connections. */
   persistent = false;
+  /**
+   * Taken from idle and not used since: should it come back unused (a check threw, keepalive found
+   * it alive, its acquirer left), it keeps its idle class and expiry instead of counting as released.
+   */
+  kept = false;
+  /** Must be checked before anyone gets it, even within `skipAlivenessCheckWithin`: a hook failed. */
+  suspect = false;
   lastReleasedAt: number;
   /** While idle: when it expires. */
   expiresAt = 0;

@@ -1,22 +1,32 @@
 /**
  * Runs `manager.create` for the pool, each call bounded by `createTimeout`, and ends each create
- * exactly once: `onCreated(job, connection)` or `onFailed(job, error)`. When the timeout runs out
- * first, the create fails at once with ConnectionPoolTimeoutError and its context is aborted; a
- * connection the manager returns after that is handed to the {@link Disposer}, which also counts
- * the abandoned create so that `close` waits for it. Each create's context makes its
- * `AbortController` only if the manager reads `signal` or the create is aborted. `abortAll` (for
- * `close`) aborts the creates in flight; they end through `onFailed` when the manager gives up.
+ * exactly once: `onCreated(job, connection)` or `onFailed(job, error)`. The manager is called
+ * through the outbox, once the pool's state is consistent. When the timeout runs out first, or the
+ * pool gives the create up (`giveUpAll`, when `close({ timeout })` runs out), the create fails at
+ * once and its context is aborted; a connection the manager returns after that is handed to the
+ * {@link Disposer}, which also counts the abandoned create. `abortAll` (for `close`) aborts the
+ * creates in flight; they end through `onFailed` when the manager gives up. A create that returns
+ * `undefined` or `null` fails with a TypeError: no connection is a nothing.
  */
 import { ConnectionPoolClosedError, ConnectionPoolTimeoutError } from '../errors.ts';
 import type { ConnectionManager } from '../manager.ts';
 import type { Disposer } from './disposer.ts';
 import { LazyContext } from './lazy-context.ts';
+import type { Outbox } from './outbox.ts';
 import { show } from './show.ts';
-import { startTimer } from './timers.ts';
+import { startTimer, type TimerHandle } from './timers.ts';
 
 /** What the pool asks for: a connection to `endpoint`; the rest is the pool's. */
 export interface CreateJob<E> {
   readonly endpoint: E;
+}
+
+/** One create in flight. */
+interface Running<J> {
+  readonly job: J;
+  readonly context: LazyContext;
+  timer: TimerHandle | undefined;
+  settled: boolean;
 }
 
 /** Calls `manager.create` with a timeout; `J` is what the pool passes along with each create. */
@@ -24,77 +34,131 @@ export class Creator<E, C, J extends CreateJob<E>> {
   readonly #manager: ConnectionManager<E, C>;
   readonly #timeout: number;
   readonly #disposer: Disposer<E, C>;
+  readonly #outbox: Outbox;
   readonly #onCreated: (job: J, connection: C) => void;
   readonly #onFailed: (job: J, error: unknown) => void;
-  /** Contexts of the creates in flight. */
-  readonly #running = new Set<LazyContext>();
+  readonly #running = new Set<Running<J>>();
+  /** Set by `stop` (the pool is closed): a create whose manager call has not started never starts. */
+  #stopped = false;
 
   /**
    * @param timeout milliseconds a create may take (`createTimeout`).
    * @param onCreated a create returned `connection` in time.
-   * @param onFailed a create threw, rejected or timed out with `error`.
+   * @param onFailed a create threw, rejected, timed out or was given up with `error`.
    */
   constructor(
     manager: ConnectionManager<E, C>,
     timeout: number,
     disposer: Disposer<E, C>,
+    outbox: Outbox,
     onCreated: (job: J, connection: C) => void,
     onFailed: (job: J, error: unknown) => void,
   ) {
     this.#manager = manager;
     this.#timeout = timeout;
     this.#disposer = disposer;
+    this.#outbox = outbox;
     this.#onCreated = onCreated;
     this.#onFailed = onFailed;
   }
 
   /** Starts a create for `job.endpoint`; it ends through `onCreated` or `onFailed`, once. */
   start(job: J): void {
-    const { endpoint } = job;
-    const context = new LazyContext();
-    this.#running.add(context);
-    let settled = false;
+    const run: Running<J> = { job, context: new LazyContext(), timer: undefined, settled: false };
+    this.#running.add(run);
     const createTimeout = this.#timeout;
-    const timer = startTimer(() => {
-      settled = true;
-      this.#running.delete(context);
-      this.#disposer.abandoned();
-      const error = new ConnectionPoolTimeoutError(
-        `Creating a connection to endpoint ${show(endpoint)} timed out after createTimeout ${createTimeout} ms`,
+    run.timer = startTimer(() => {
+      this.#giveUp(
+        run,
+        new ConnectionPoolTimeoutError(
+          `Creating a connection to endpoint ${show(job.endpoint)} timed out after createTimeout ${createTimeout} ms`,
+        ),
       );
-      context.abort(error);
-      this.#onFailed(job, error);
     }, createTimeout);
-    new Promise<C>((resolve) => {
-      resolve(this.#manager.create(endpoint, context));
-    }).then(
-      (connection) => {
-        if (settled) {
-          this.#disposer.abandonedCreated(endpoint, connection);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        this.#running.delete(context);
-        this.#onCreated(job, connection);
-      },
-      (error: unknown) => {
-        if (settled) {
-          this.#disposer.abandonedFailed();
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        this.#running.delete(context);
-        this.#onFailed(job, error);
-      },
-    );
+    this.#outbox.defer(this.#call, run, undefined);
+  }
+
+  /**
+   * The pool is closed: creates not yet handed to the manager end at once (through `onFailed`,
+   * with ConnectionPoolClosedError) when their turn comes; `abortAll` aborts the others.
+   */
+  stop(): void {
+    this.#stopped = true;
   }
 
   /** Aborts every create in flight (the pool is closed). */
   abortAll(): void {
-    for (const context of this.#running) {
-      context.abort(new ConnectionPoolClosedError('The connection pool was closed during create'));
+    for (const run of this.#running) {
+      run.context.abort(
+        new ConnectionPoolClosedError('The connection pool was closed during create'),
+      );
     }
+  }
+
+  /** Gives up every create in flight at once (`close({ timeout })` ran out). */
+  giveUpAll(): void {
+    for (const run of this.#running) {
+      this.#giveUp(
+        run,
+        new ConnectionPoolClosedError('The connection pool was closed during create'),
+      );
+    }
+  }
+
+  readonly #call = (run: Running<J>): void => {
+    const { endpoint } = run.job;
+    if (run.settled) {
+      this.#disposer.abandonedEnded(endpoint); // given up before the manager was called
+      return;
+    }
+    if (this.#stopped) {
+      this.#end(run);
+      this.#onFailed(
+        run.job,
+        new ConnectionPoolClosedError('The connection pool was closed during create'),
+      );
+      return;
+    }
+    new Promise<C>((resolve) => {
+      resolve(this.#manager.create(endpoint, run.context));
+    }).then(
+      (connection) => {
+        if (run.settled) {
+          this.#disposer.abandonedEnded(endpoint, connection ?? undefined);
+        } else if (connection === undefined || connection === null) {
+          this.#end(run);
+          this.#onFailed(
+            run.job,
+            new TypeError(
+              `create returned ${show(connection)} for endpoint ${show(endpoint)}: it must return (or resolve with) a connection`,
+            ),
+          );
+        } else {
+          this.#end(run);
+          this.#onCreated(run.job, connection);
+        }
+      },
+      (error: unknown) => {
+        if (run.settled) this.#disposer.abandonedEnded(endpoint);
+        else {
+          this.#end(run);
+          this.#onFailed(run.job, error);
+        }
+      },
+    );
+  };
+
+  #giveUp(run: Running<J>, error: unknown): void {
+    if (run.settled) return;
+    this.#end(run);
+    this.#disposer.abandon();
+    run.context.abort(error);
+    this.#onFailed(run.job, error);
+  }
+
+  #end(run: Running<J>): void {
+    run.settled = true;
+    clearTimeout(run.timer);
+    this.#running.delete(run);
   }
 }

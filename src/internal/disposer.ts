@@ -4,13 +4,16 @@
  * disposals still running, and creates given up by their `createTimeout` whose connection may
  * still come (it is disposed here when it does). A dispose that fails or times out is counted in
  * `totals.disposeErrors` and reported as a `disposeError` event, never thrown. `onSettled` runs
- * each time the count goes down, so the pool can finish closing.
+ * each time the count goes down, so the pool can finish closing. A disposal counts from the moment
+ * the pool lets the connection go; `manager.dispose` itself is called through the outbox, once the
+ * pool's state is consistent.
  */
 import { ConnectionPoolTimeoutError } from '../errors.ts';
 import type { EventHub } from '../events.ts';
 import type { ConnectionManager } from '../manager.ts';
 import type { PoolTotals } from '../stats.ts';
 import { LazyContext } from './lazy-context.ts';
+import type { Outbox } from './outbox.ts';
 import { show } from './show.ts';
 import { startTimer, type TimerHandle } from './timers.ts';
 
@@ -21,7 +24,9 @@ export class Disposer<E, C> {
   readonly #events: EventHub<E, C>;
   readonly #totals: PoolTotals;
   readonly #onSettled: () => void;
+  readonly #outbox: Outbox;
   #running = 0;
+  #abandoned = 0;
 
   /**
    * @param timeout milliseconds a dispose may take (`disposeTimeout`).
@@ -32,8 +37,10 @@ export class Disposer<E, C> {
     timeout: number,
     events: EventHub<E, C>,
     totals: PoolTotals,
+    outbox: Outbox,
     onSettled: () => void,
   ) {
+    this.#outbox = outbox;
     this.#manager = manager;
     this.#timeout = timeout;
     this.#events = events;
@@ -41,9 +48,14 @@ export class Disposer<E, C> {
     this.#onSettled = onSettled;
   }
 
-  /** Disposals and given-up creates still running. */
+  /** Disposals still running, each bounded by `disposeTimeout`. */
   get running(): number {
     return this.#running;
+  }
+
+  /** Creates given up by their `createTimeout` whose manager call has not ended yet. */
+  get abandoned(): number {
+    return this.#abandoned;
   }
 
   /**
@@ -52,6 +64,13 @@ export class Disposer<E, C> {
    */
   dispose(endpoint: E, connection: C, awaited: boolean): Promise<void> {
     this.#running++;
+    return new Promise<void>((resolve) => {
+      this.#outbox.defer(this.#start, { endpoint, connection, awaited }, resolve);
+    });
+  }
+
+  readonly #start = (job: DisposeJob<E, C>, done: () => void): void => {
+    const { endpoint, connection, awaited } = job;
     const context = new LazyContext();
     const disposeTimeout = this.#timeout;
     let timer: TimerHandle | undefined;
@@ -71,38 +90,43 @@ export class Disposer<E, C> {
     const disposed = new Promise<void>((resolve) => {
       resolve(this.#manager.dispose(endpoint, connection, context));
     });
-    return Promise.race([disposed, timedOut]).then(
-      () => this.#disposed(timer),
+    Promise.race([disposed, timedOut]).then(
+      () => this.#disposed(timer, done),
       (error: unknown) => {
         this.#totals.disposeErrors++;
         if (this.#events.has('disposeError')) {
           this.#events.emit('disposeError', { endpoint, connection, error });
         }
-        this.#disposed(timer);
+        this.#disposed(timer, done);
       },
     );
-  }
+  };
 
   /** A create timed out: the manager may still return a connection, which must be disposed. */
-  abandoned(): void {
-    this.#running++;
+  abandon(): void {
+    this.#abandoned++;
   }
 
-  /** The abandoned create returned `connection`, which the pool never counted: disposes it. */
-  abandonedCreated(endpoint: E, connection: C): void {
-    this.#running--;
-    this.dispose(endpoint, connection, false);
-  }
-
-  /** The abandoned create failed: nothing is left to dispose. */
-  abandonedFailed(): void {
-    this.#running--;
+  /**
+   * The abandoned create ended, with the `connection` it returned late (which the pool never
+   * counted: it is disposed now) or with none.
+   */
+  abandonedEnded(endpoint: E, connection?: C): void {
+    this.#abandoned--;
+    if (connection !== undefined) this.dispose(endpoint, connection, false);
     this.#onSettled();
   }
 
-  #disposed(timer: TimerHandle | undefined): void {
+  #disposed(timer: TimerHandle | undefined, done: () => void): void {
     clearTimeout(timer);
     this.#running--;
+    done();
     this.#onSettled();
   }
+}
+
+interface DisposeJob<E, C> {
+  readonly endpoint: E;
+  readonly connection: C;
+  readonly awaited: boolean;
 }

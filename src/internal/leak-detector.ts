@@ -29,9 +29,8 @@ export class LeakDetector<E, C> {
     this.#events = events;
   }
 
-  /** `record` was acquired at `t` by the call whose stack is `stack`. */
-  hold(record: Rec<E, C>, stack: string, t: number): void {
-    record.stack = stack;
+  /** `record` was acquired at `t` by the call whose stack is `record.stack`. */
+  hold(record: Rec<E, C>, t: number): void {
     this.#held.push(record);
     this.#timer.schedule(t + this.#threshold);
   }

@@ -5,8 +5,7 @@
  * flight will serve, or `null`; it is kept up to date in O(1) by every operation, so the pool can
  * order endpoints that wait for total capacity by the arrival of their first uncovered waiter.
  *
- * Waiters carry an arrival number `seq`; the queue is always sorted by it (a waiter put back at the
- * head is older than everyone queued after it took its turn).
+ * Waiters carry an arrival number `seq`; the queue is always sorted by it (`insert` keeps it so).
  */
 import { type Linked, LinkedList } from './linked-list.ts';
 
@@ -20,16 +19,32 @@ export class WaiterQueue<T extends Waiter<T>> extends LinkedList<T> {
   /** The oldest waiter at an index `>= covers`, or `null`. */
   firstUncovered: T | null = null;
 
-  override push(waiter: T): void {
-    super.push(waiter);
-    if (this.length - 1 === this.covers) this.firstUncovered = waiter;
-  }
-
-  override unshift(waiter: T): void {
-    super.unshift(waiter);
-    // Everyone moves one place back: the waiter just before the old boundary crosses it.
-    if (this.firstUncovered !== null) this.firstUncovered = this.firstUncovered.prev;
-    else if (this.length > this.covers) this.firstUncovered = this.tail;
+  /**
+   * Queues `waiter` in arrival order: at the tail when it is the newest (the usual case, O(1)),
+   * else before the first waiter that came after it (one that went back in line after a dead
+   * connection keeps its place).
+   */
+  insert(waiter: T): void {
+    let after = this.tail;
+    while (after !== null && after.seq > waiter.seq) after = after.prev;
+    if (after === this.tail) super.push(waiter);
+    else if (after === null) super.unshift(waiter);
+    else {
+      const before = after.next as T;
+      waiter.prev = after;
+      waiter.next = before;
+      after.next = waiter;
+      before.prev = waiter;
+      this.length++;
+    }
+    const first = this.firstUncovered;
+    if (first === null) {
+      if (this.length > this.covers) this.firstUncovered = this.tail;
+    } else if (waiter.seq < first.seq) {
+      // Everyone from the new waiter on moves one place back: the waiter now just before the old
+      // boundary is the first uncovered one.
+      this.firstUncovered = first.prev;
+    }
   }
 
   override remove(waiter: T): void {

@@ -16,7 +16,7 @@ function contents(queue: WaiterQueue<Node>): number[] {
 }
 
 describe('WaiterQueue', () => {
-  it('keeps FIFO order and the first uncovered waiter through every operation', () => {
+  it('keeps arrival order and the first uncovered waiter through every operation', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const next = random(seed);
       const queue = new WaiterQueue<Node>();
@@ -24,18 +24,26 @@ describe('WaiterQueue', () => {
       let model: Node[] = [];
       let covers = 0;
       let seq = 1000;
-      let lowest = 1000;
       for (let step = 0; step < 200; step++) {
         const op = Math.floor(next() * 6);
         if (op === 0 || op === 1) {
-          const node: Node = { seq: ++seq, prev: null, next: null };
-          queue.push(node);
+          seq += 10;
+          const node: Node = { seq, prev: null, next: null };
+          queue.insert(node);
           model.push(node);
         } else if (op === 2) {
-          // A waiter put back at the head is older than everyone queued.
-          const node: Node = { seq: --lowest, prev: null, next: null };
-          queue.unshift(node);
-          model.unshift(node);
+          // A waiter back in line after a dead connection: older than some of those queued.
+          const node: Node = {
+            seq: seq - 10 * Math.floor(next() * (model.length + 1)) - 1 - step / 1000,
+            prev: null,
+            next: null,
+          };
+          queue.insert(node);
+          model = [
+            ...model.filter((n) => n.seq < node.seq),
+            node,
+            ...model.filter((n) => n.seq > node.seq),
+          ];
         } else if (op === 3 && model.length > 0) {
           const node = model[Math.floor(next() * model.length)] as Node;
           queue.remove(node);

@@ -22,16 +22,23 @@ describe('regression: acquirers that found dead connections', () => {
     mock.once('checkAliveness', { gate: checks[0]!.promise });
     mock.once('checkAliveness', { gate: checks[1]!.promise });
     const order: string[] = [];
-    const first = pool.acquire('a').then((c) => order.push(`first:${c.id}`));
-    const second = pool.acquire('a').then((c) => order.push(`second:${c.id}`));
+    const first = pool.acquire('a').then((c) => {
+      order.push(`first:${c.id}`);
+      return c;
+    });
+    const second = pool.acquire('a').then((c) => {
+      order.push(`second:${c.id}`);
+      return c;
+    });
     const gate = deferred();
     mock.set('create', { gate: gate.promise });
     checks[0]!.resolve();
     checks[1]!.resolve();
     await settle(clock);
     gate.resolve();
-    await Promise.all([first, second]);
+    const got = await Promise.all([first, second]);
     assert.deepEqual(order, ['first:3', 'second:4']);
+    for (const c of got) await pool.release(c);
     await closePool(pool, clock);
   });
 });
