@@ -24,17 +24,17 @@ const pool = new ConnectionPool(new TlsSocketConnectionManager({ ca: certificate
   acquireTimeout: 5_000,
 });
 
-// What the pool did, from its events. `waitedMs` runs from the acquire call, so it includes
-// time spent queueing and creating (a TLS handshake); only an idle socket handed out at once gives 0.
-const seen = new WeakSet<tls.TLSSocket>();
-const counts = { created: 0, reused: 0, waited: 0, longestWaitMs: 0 };
+// What the pool did, from its events and stats(). Each acquire either takes a connection's first
+// use (a new connection) or reuses one that served before; a socket counts as used once handed out.
+const used = new WeakSet<tls.TLSSocket>();
+const acquires = { firstUse: 0, reuse: 0, longestMs: 0 };
 const disposals = new Map<DisposeReason, number>();
-pool.on('create', () => void counts.created++);
 pool.on('acquire', ({ connection, waitedMs }) => {
-  if (seen.has(connection)) counts.reused++;
-  seen.add(connection);
-  if (waitedMs > 0) counts.waited++;
-  counts.longestWaitMs = Math.max(counts.longestWaitMs, waitedMs);
+  if (used.has(connection)) acquires.reuse++;
+  else acquires.firstUse++;
+  used.add(connection);
+  // waitedMs runs from the acquire call: queueing and creating (a TLS handshake) included.
+  acquires.longestMs = Math.max(acquires.longestMs, waitedMs);
 });
 pool.on('dispose', ({ reason }) => void disposals.set(reason, (disposals.get(reason) ?? 0) + 1));
 
@@ -65,10 +65,20 @@ function printSizes(title: string): void {
   console.log(`  pool.size ${pool.size}`);
 }
 
-const { created, reused, waited, longestWaitMs } = counts;
+const { totals } = pool.stats();
+const { firstUse, reuse, longestMs } = acquires;
 console.log(`requests: ${REQUESTS} sent, ${REQUESTS - failures.length} ok`);
-console.log(`connections: ${created} created, ${reused} acquires reused one`);
-console.log(`waiting: ${waited} acquires waited, longest ${longestWaitMs.toFixed(1)} ms`);
+console.log(
+  `acquires: ${totals.acquires} = ${firstUse} first uses of a connection + ${reuse} reuses`,
+);
+// A create serves the oldest waiter when it is ready; if releases served them all first, the new
+// connection goes idle without having been used.
+const unused = totals.created - firstUse;
+console.log(`connections: ${totals.created} created = ${firstUse} used + ${unused} never used`);
+console.log(
+  `queueing: ${totals.waitedAcquires} of ${totals.acquires} acquires queued (no idle connection, ` +
+    `no room to create one); the slowest acquire took ${Math.round(longestMs)} ms`,
+);
 printSizes('after the burst (maxSize 4 per endpoint, totalMaxSize 8 in all):');
 
 // Extra idle connections expire after idleTimeout; the minIdle persistent one per endpoint stays.
@@ -77,7 +87,8 @@ printSizes('after idleTimeout (2 s):');
 
 await pool.close(); // disposes every idle connection; none is acquired now
 const byReason = [...disposals].map(([reason, n]) => `${reason} ${n}`).join(', ');
-console.log(`closed: disposals by reason: ${byReason || 'none'}; pool.size ${pool.size}`);
+const disposed = pool.stats().totals.disposed;
+console.log(`closed: ${disposed} disposed (${byReason || 'none'}); pool.size ${pool.size}`);
 await Promise.all(servers.map(closeServer));
 
 // Nothing is left open, so the process ends by itself; the exit code tells whether all went well.

@@ -5,11 +5,15 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
-/** Runs `file` (relative to the repository root) with tsx; resolves with its exit code and output. */
+/**
+ * Runs `file` (relative to the repository root, or absolute) with tsx, or with plain Node.js when
+ * `tsx` is false; resolves with its exit code and output.
+ */
 export async function runExample(
   file: string,
+  { tsx = true }: { tsx?: boolean } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, tsx ? ['--import', 'tsx', file] : [file], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
