@@ -1,6 +1,6 @@
 /**
- * `generic-connection-pool/contrib/pg`: a connection manager for PostgreSQL through `pg`, an
- * optional peer dependency (`npm install pg`). Importing this entry loads `pg` and does nothing
+ * `generic-connection-pool/contrib/pg`: a connection manager for PostgreSQL through `pg`, and a
+ * drop-in `pg.Pool` over it (`PgPool`, `pgPoolView`); `pg` is an optional peer dependency (`npm install pg`). Importing this entry loads `pg` and does nothing
  * else; the core entry never loads it.
  *
  * @example
@@ -9,4 +9,11 @@
  * const pool = new ConnectionPool(new PgConnectionManager({ master: { host: 'db-master.local' } }));
  */
 
-export { PgConnectionManager } from './pg-connection-manager.ts';
+export {
+  type PgClientClass,
+  PgConnectionManager,
+  type PgConnectionManagerOptions,
+} from './pg-connection-manager.ts';
+export { PgPool } from './pg-pool.ts';
+export { type PgPoolConfig, pgPoolOptions } from './pg-pool-options.ts';
+export { pgPoolView } from './pg-pool-view.ts';

@@ -1,5 +1,43 @@
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { BaseConnectionManager, type OperationContext } from '../../index.ts';
+
+/** A `pg.Client` class: `pg.Client` itself, a subclass, or `pg.native.Client`. */
+export type PgClientClass = new (config: pg.ClientConfig) => pg.Client;
+
+/** Options of a {@link PgConnectionManager}. */
+export interface PgConnectionManagerOptions {
+  /**
+   * The client class the manager instantiates: a `pg.Client` subclass, `pg.native.Client`, or
+   * any class with `pg.Client`'s `connect(callback)`, `query` and `end`.
+   * @default pg.Client
+   */
+  Client?: PgClientClass | undefined;
+  /**
+   * Milliseconds: `checkAliveness` spends a round trip (an empty query) only on a client that has
+   * been quiet (neither released nor checked) at least this long. A younger one is alive unless
+   * what the client already knows says otherwise (its socket closed or errored, a transaction
+   * left open): no round trip, so a busy pool reuses clients as fast as `pg.Pool`, which never
+   * checks. `0` checks every reuse with a round trip. With `keepAliveInterval`, set this at most
+   * that interval, or the background sweeps find every client younger than this.
+   * @default 5_000
+   */
+  pingAfterIdle?: number | undefined;
+}
+
+/** What is read of a client beyond `pg.Client`'s typed surface (all present in pg 8; absent in other client classes). */
+export interface ClientInternals {
+  readonly connection?: {
+    readonly stream?: Duplex;
+    on(event: string, listener: never): void;
+    once(event: 'end', listener: () => void): void;
+  };
+  readonly _queryable?: boolean;
+  readonly _ending?: boolean;
+  readonly _ended?: boolean;
+  ref?(): void;
+  unref?(): void;
+}
 
 /** What the manager knows of a client it created; updated from the client's own events. */
 interface ClientState {
@@ -10,6 +48,8 @@ interface ClientState {
   status: string;
   /** The socket has closed or errored: the client can never run a query again. */
   broken: boolean;
+  /** `performance.now()` when the client was last released, checked or connected. */
+  quietSince: number;
 }
 
 /**
@@ -18,8 +58,9 @@ interface ClientState {
  * own `pg.ClientConfig`; connections are connected `pg.Client`s.
  *
  * - `create` connects a new client; an abort (`createTimeout`, `close()`) destroys its socket.
- * - `checkAliveness` runs an empty query (one round trip). A client whose socket closed or errored
- *   while idle (e.g. `pg_terminate_backend`, a server restart) is dead without one.
+ * - `checkAliveness` finds a client whose socket closed or errored while idle (e.g.
+ *   `pg_terminate_backend`, a server restart) dead without a round trip, and runs an empty query
+ *   (one round trip) only on a client quiet for `pingAfterIdle` (default 5 s) or longer.
  * - `onRelease` rolls back a transaction left open (or failed), so the next user never inherits
  *   it. The status comes from the protocol's ReadyForQuery messages, so release a client only once
  *   its queries have settled. If the rollback fails, the client is closed and `release` rejects.
@@ -46,13 +87,36 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
 > {
   readonly #config = new Map<string, pg.ClientConfig>();
   readonly #states = new WeakMap<pg.Client, ClientState>();
+  readonly #Client: PgClientClass;
+  readonly #pingAfterIdle: number;
 
   /**
    * @param config a `pg.ClientConfig` per endpoint name. The names are read once, here.
-   * @throws TypeError when `config` is not an object of config objects, or names no endpoint.
+   * @param options the client class and when a check spends a round trip.
+   * @throws TypeError when `config` is not an object of config objects, or names no endpoint, or
+   *   an option has the wrong type; RangeError when `pingAfterIdle` is negative.
    */
-  constructor(config: Readonly<Record<K, pg.ClientConfig>>) {
+  constructor(
+    config: Readonly<Record<K, pg.ClientConfig>>,
+    options: PgConnectionManagerOptions = {},
+  ) {
     super();
+    const { Client = pg.Client, pingAfterIdle = 5_000 } = options;
+    if (typeof Client !== 'function') {
+      throw new TypeError(`PgConnectionManager: Client must be a class, got ${kind(Client)}`);
+    }
+    this.#Client = Client;
+    if (typeof pingAfterIdle !== 'number') {
+      throw new TypeError(
+        `PgConnectionManager: pingAfterIdle must be a number of milliseconds, got ${kind(pingAfterIdle)}`,
+      );
+    }
+    if (!(pingAfterIdle >= 0)) {
+      throw new RangeError(
+        `PgConnectionManager: pingAfterIdle must be at least 0 milliseconds, got ${pingAfterIdle}`,
+      );
+    }
+    this.#pingAfterIdle = pingAfterIdle;
     if (!isPlainObject(config)) {
       throw new TypeError(
         `PgConnectionManager: config must be an object of pg.ClientConfig by endpoint name, got ${kind(config)}`,
@@ -80,8 +144,8 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
   async create(endpoint: K, { signal }: OperationContext): Promise<pg.Client> {
     const config = this.#configOf(endpoint);
     signal.throwIfAborted();
-    const client = new pg.Client(config);
-    const state: ClientState = { status: 'I', broken: false };
+    const client = new this.#Client(config);
+    const state: ClientState = { status: 'I', broken: false, quietSince: 0 };
     const broken = (): void => {
       state.broken = true;
     };
@@ -92,18 +156,25 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
     // Registered before pg's own listeners, so the status is current when a query resolves. A
     // query rejects at its ErrorResponse, before the ReadyForQuery that tells what the error did
     // to the transaction: until then the status is unknown.
-    client.connection.on('readyForQuery', (message: { status: string }) => {
+    // (A client without pg's Connection, such as pg.native's, is never rolled back.)
+    const connection = (client as ClientInternals).connection;
+    connection?.on('readyForQuery', ((message: { status: string }) => {
       state.status = message.status;
-    });
-    client.connection.on('errorMessage', () => {
+    }) as never);
+    connection?.on('errorMessage', (() => {
       state.status = '?';
-    });
+    }) as never);
     try {
-      await untilAborted(client, signal, client.connect());
+      // The callback form: every client class pg.Pool accepts has it.
+      const connected = new Promise<void>((resolve, reject) => {
+        client.connect((error: Error | undefined) => (error ? reject(error) : resolve()));
+      });
+      await untilAborted(client, signal, connected);
     } catch (error) {
       destroy(client); // a refused or failed login must not leave a socket behind
       throw error;
     }
+    state.quietSince = performance.now();
     this.#states.set(client, state);
     return client;
   }
@@ -114,15 +185,24 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
   }
 
   /**
-   * `false` when the client's socket has closed or errored or it is still inside a transaction;
-   * otherwise the result of an empty query. An abort destroys the socket (a round trip cut short
-   * leaves nothing to reuse) and rejects with `signal.reason`.
+   * `false` at once when the client's socket has closed, ended or errored, the client is ending,
+   * or it is still inside a transaction; `true` at once when it has been quiet less than
+   * `pingAfterIdle`; otherwise the result of an empty query. An abort of that round trip destroys
+   * the socket (a round trip cut short leaves nothing to reuse) and rejects with `signal.reason`.
    */
-  checkAliveness(_endpoint: K, client: pg.Client, { signal }: OperationContext): Promise<boolean> {
+  checkAliveness(
+    _endpoint: K,
+    client: pg.Client,
+    { signal }: OperationContext,
+  ): boolean | Promise<boolean> {
     const state = this.#states.get(client);
-    if (state === undefined || state.broken || state.status !== 'I') return Promise.resolve(false);
+    if (state === undefined || !usable(client, state)) return false;
+    if (performance.now() - state.quietSince < this.#pingAfterIdle) return true;
     return untilAborted(client, signal, client.query('')).then(
-      () => true,
+      () => {
+        state.quietSince = performance.now();
+        return true;
+      },
       (error: unknown) => {
         if (signal.aborted) throw error;
         return false;
@@ -138,9 +218,13 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
    */
   onRelease(endpoint: K, client: pg.Client): Promise<void> | undefined {
     const state = this.#states.get(client);
-    if (state === undefined || state.broken || state.status === 'I') return undefined;
+    if (state === undefined) return undefined;
+    state.quietSince = performance.now();
+    if (state.broken || state.status === 'I') return undefined;
     return client.query('ROLLBACK').then(
-      () => undefined,
+      () => {
+        state.quietSince = performance.now();
+      },
       (error: unknown) => {
         destroy(client);
         throw new Error(
@@ -186,8 +270,21 @@ async function untilAborted<T>(
   }
 }
 
+/** Whether nothing the client already knows rules out reusing it (no I/O). */
+function usable(client: pg.Client, state: ClientState): boolean {
+  if (state.broken || state.status !== 'I') return false;
+  const { _queryable, _ending, connection } = client as ClientInternals;
+  if (_queryable === false || _ending === true) return false;
+  const stream = connection?.stream;
+  // A FIN already read or a socket already destroyed, before pg has turned it into an event.
+  return stream === undefined || !(stream.destroyed || stream.readableEnded || !stream.writable);
+}
+
+/** Cuts the client's socket at once (a client without pg's Connection is ended instead). */
 function destroy(client: pg.Client): void {
-  client.connection.stream.destroy();
+  const stream = (client as ClientInternals).connection?.stream;
+  if (stream !== undefined) stream.destroy();
+  else client.end().catch(() => undefined);
 }
 
 function isPlainObject(value: unknown): value is object {

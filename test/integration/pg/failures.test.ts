@@ -40,9 +40,11 @@ function stalledLogin(): { config: pg.ClientConfig; atPassword: Promise<void> } 
 describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
   for (const wait of [true, false]) {
     it(`replaces a client whose backend was terminated while idle (${wait ? "after the client's 'end' event" : 'acquiring at once'})`, async () => {
-      const manager = new PgConnectionManager({
-        master: { ...db.server.config, application_name: 'gcp-dead' },
-      });
+      // Acquiring at once, only a round trip can tell: pingAfterIdle 0 spends one on every reuse.
+      const manager = new PgConnectionManager(
+        { master: { ...db.server.config, application_name: 'gcp-dead' } },
+        { pingAfterIdle: wait ? undefined : 0 },
+      );
       const pool = new ConnectionPool(manager, { minIdle: 1, maxSize: 2 });
       const log = recordEvents(pool);
       const first = await pool.acquire('master');
@@ -147,12 +149,14 @@ describe('PgConnectionManager failures', { timeout: 20_000 }, () => {
   });
 
   it('checkAliveness: an abort during the round trip rejects with the reason and closes the client', async () => {
-    const manager = new PgConnectionManager({ master: db.server.config });
+    const manager = new PgConnectionManager({ master: db.server.config }, { pingAfterIdle: 0 });
     const client = await manager.create('master', { signal: new AbortController().signal });
     const alive = { signal: new AbortController().signal };
     assert.equal(await manager.checkAliveness('master', client, alive), true);
     const controller = new AbortController();
-    const checking = manager.checkAliveness('master', client, { signal: controller.signal });
+    const checking = Promise.resolve(
+      manager.checkAliveness('master', client, { signal: controller.signal }),
+    );
     const reason = new Error('deadline');
     controller.abort(reason);
     await assert.rejects(checking, (error) => error === reason);
