@@ -81,6 +81,8 @@ export class ConnectionPool<E, C> {
   readonly #expiry: ExpiryCollector<E, C>;
   /** Which state each connection is in, with the lists and counts that go with it. */
   readonly #ledger: Ledger<E, C>;
+  /** The ledger's map of records, by connection. */
+  readonly #records: Map<C, Rec<E, C>>;
   /** The limits, eviction and minIdle refills: every create starts there. */
   readonly #capacity: Capacity<E, C>;
   /** The steps of an acquire, and where a connection goes back. */
@@ -120,6 +122,7 @@ export class ConnectionPool<E, C> {
       (record) => this.#operation(this.#expire, record),
     );
     this.#ledger = new Ledger(this.#expiry, this.#totals);
+    this.#records = this.#ledger.records;
     this.#keepAlive =
       resolved.keepAliveInterval > 0 && manager.checkAliveness !== undefined
         ? new KeepAliveSweeper(resolved.keepAliveInterval, this.#endpoints, this.#expiry, (r, t) =>
@@ -144,9 +147,6 @@ export class ConnectionPool<E, C> {
       this.#evict(victim),
     );
     const host: PipelineHost<E, C> = {
-      get closed() {
-        return pool.#closed;
-      },
       route: (endpoint) => this.#endpointPool(endpoint),
       forgetIfEmpty: (ep) => this.#forgetIfEmpty(ep),
       dispose: (record, reason, awaited, cause, replenish) =>
@@ -154,7 +154,6 @@ export class ConnectionPool<E, C> {
       freed: (ep, replenish) => this.#freed(ep, replenish),
       closedError: (endpoint) => this.#closedError(endpoint),
     };
-    const pool = this;
     this.#pipeline = new AcquirePipeline(
       manager,
       resolved,
@@ -561,10 +560,6 @@ export class ConnectionPool<E, C> {
   }
 
   // ---- routing ------------------------------------------------------------------------------
-
-  get #records(): Map<C, Rec<E, C>> {
-    return this.#ledger.records;
-  }
 
   #key(endpoint: E): string | number {
     const key = this.#keyOf(endpoint);

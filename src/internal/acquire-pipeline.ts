@@ -42,7 +42,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 /** What the pipeline needs of the pool around it. */
 export interface PipelineHost<E, C> {
-  readonly closed: boolean;
   /** The endpoint pool of `endpoint`, made anew if the pool forgot it. */
   route(endpoint: E): EndpointPool<E, C>;
   /** Drops `ep` if it holds nothing. */
@@ -139,7 +138,7 @@ export class AcquirePipeline<E, C> {
 
   /** Whether a record reserved by the fast path is still its to hand out: a hook may have closed the pool. */
   #usable(record: Rec<E, C>): boolean {
-    return record.state === 'reserved' && !this.#host.closed;
+    return record.state === 'reserved' && !this.#capacity.closed;
   }
 
   #newAcquisition(
@@ -189,7 +188,7 @@ export class AcquirePipeline<E, C> {
       this.#afterCheck(acq, record, this.#checkForReuse(record, t));
       return;
     }
-    if (this.#host.closed) {
+    if (this.#capacity.closed) {
       this.#fail(acq, this.#host.closedError(acq.endpoint));
       return;
     }
@@ -316,7 +315,7 @@ export class AcquirePipeline<E, C> {
       return;
     }
     record.suspect = false;
-    if (acq.state === 'settled' || this.#host.closed) {
+    if (acq.state === 'settled' || this.#capacity.closed) {
       this.#detach(acq, record);
       this.place(record, 'unused', now(), false);
       this.#fail(acq, this.#host.closedError(acq.endpoint));
@@ -415,7 +414,7 @@ export class AcquirePipeline<E, C> {
       this.#fail(acq, error);
       return;
     }
-    if (acq.state === 'settled' || this.#host.closed) {
+    if (acq.state === 'settled' || this.#capacity.closed) {
       this.#detach(acq, record);
       this.place(record, 'unused', t, false);
       this.#fail(acq, this.#host.closedError(acq.endpoint));
@@ -469,7 +468,7 @@ export class AcquirePipeline<E, C> {
    * @returns settles when a disposal has; at once otherwise.
    */
   place(record: Rec<E, C>, how: Return, t: number, awaited: boolean): Promise<void> {
-    const where = placeOf(record, how, t, this.#host.closed, this.#options);
+    const where = placeOf(record, how, t, this.#capacity.closed, this.#options);
     if (where === 'to-idle') {
       this.#ledger.move(record, 'idle', t);
       this.#capacity.idleAppeared();
@@ -482,17 +481,22 @@ export class AcquirePipeline<E, C> {
     if (record.state !== 'reserved') this.#ledger.move(record, 'reserved', t);
     this.#reserve(waiter, record);
     // Its hooks run once this step is over.
-    this.#outbox.defer(this.#prepareForWaiter, waiter, record);
+    this.#outbox.defer(this.#prepareForWaiter, waiter, t);
     return RESOLVED;
   }
 
-  /** A connection handed to `acq` straight: checked first only if a hook failed on it. */
-  readonly #prepareForWaiter = (acq: Acquisition<E, C>, record: Rec<E, C>): void => {
+  /**
+   * The connection handed to `acq` at `t` (`acq.record`, unless something took it since): checked
+   * first only if a hook failed on it.
+   */
+  readonly #prepareForWaiter = (acq: Acquisition<E, C>, t: number): void => {
+    const record = acq.record;
+    if (record === null) return; // the acquirer left, and its connection went back meanwhile
     this.#outbox.enter();
     if (record.suspect) this.#afterCheck(acq, record, this.#check(record));
     else if (acq.state === 'settled' || record.state !== 'reserved') {
-      this.#prepared(acq, record, now(), undefined);
-    } else this.#startOnAcquire(acq, record);
+      this.#prepared(acq, record, t, undefined);
+    } else this.#afterOnAcquire(acq, record, this.#onAcquire(record), t);
     this.#outbox.exit();
   };
 
@@ -539,7 +543,7 @@ export class AcquirePipeline<E, C> {
     this.#emit('createError', { endpoint, error, durationMs: t - startedAt });
     // After close, creates fail because close aborted them: no backoff, no timer.
     const backoff = this.#options.createRetryDelay > 0;
-    const counted = backoff && seq >= ep.failedMark && !this.#host.closed;
+    const counted = backoff && seq >= ep.failedMark && !this.#capacity.closed;
     if (counted) this.#backoff.failed(ep, t, this.#capacity.nextCreateSeq);
     const head = ep.waiters.head;
     if (head !== null) this.#fail(head, error);

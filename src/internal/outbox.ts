@@ -6,8 +6,8 @@
  * run, oldest first. A call one of them makes back into the pool is an operation of its own: it
  * sees finished state, and what it queues runs after what is already queued.
  *
- * The queue is one flat array of `(fn, a, b)` triples: queueing takes no closure and, once the
- * array has grown, no allocation.
+ * The queue is one flat array of `(fn, a, b)` triples, used from index 0 up to `#end` and never
+ * shrunk: queueing takes no closure and, once the array has grown, no allocation.
  */
 
 /** A deferred call: a method bound once by its owner, with its two arguments. */
@@ -15,6 +15,8 @@ export type Deferred<A, B> = (a: A, b: B) => void;
 
 export class Outbox {
   readonly #queue: unknown[] = [];
+  /** Where the next triple goes; 0 when nothing is queued. */
+  #end = 0;
   #depth = 0;
   #running = false;
 
@@ -25,7 +27,7 @@ export class Outbox {
 
   /** An operation ends; after the outermost one, runs what is queued. */
   exit(): void {
-    if (--this.#depth === 0 && !this.#running && this.#queue.length > 0) this.#run();
+    if (--this.#depth === 0 && !this.#running && this.#end > 0) this.#run();
   }
 
   /**
@@ -33,14 +35,22 @@ export class Outbox {
    * none is.
    */
   defer<A, B>(fn: Deferred<A, B>, a: A, b: B): void {
-    if (this.#depth === 0 && !this.#running) fn(a, b);
-    else this.#queue.push(fn, a, b);
+    if (this.#depth === 0 && !this.#running) {
+      fn(a, b);
+      return;
+    }
+    const queue = this.#queue;
+    const end = this.#end;
+    queue[end] = fn;
+    queue[end + 1] = a;
+    queue[end + 2] = b;
+    this.#end = end + 3;
   }
 
   #run(): void {
     this.#running = true;
     const queue = this.#queue;
-    for (let i = 0; i < queue.length; i += 3) {
+    for (let i = 0; i < this.#end; i += 3) {
       const fn = queue[i] as Deferred<unknown, unknown>;
       const a = queue[i + 1];
       const b = queue[i + 2];
@@ -55,7 +65,7 @@ export class Outbox {
         });
       }
     }
-    queue.length = 0;
+    this.#end = 0;
     this.#running = false;
   }
 }
