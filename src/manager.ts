@@ -1,3 +1,4 @@
+import { show } from './internal/show.ts';
 /** What the pool hands to `create`, `dispose` and `checkAliveness`. */
 export interface OperationContext {
   /**
@@ -76,4 +77,27 @@ export abstract class BaseConnectionManager<E, C> implements ConnectionManager<E
 
   /** Does nothing by default. */
   onConnectionDead(_endpoint: E, _connection: C): void | Promise<void> {}
+}
+
+const REQUIRED_METHODS = ['create', 'dispose'] as const;
+
+/**
+ * Checks that `manager` can serve a pool: an object with `create` and `dispose` methods.
+ * @throws TypeError naming what it lacks.
+ */
+export function assertManager(manager: unknown): void {
+  if (manager === null || (typeof manager !== 'object' && typeof manager !== 'function')) {
+    throw new TypeError(
+      `manager must be an object with create and dispose methods, received ${show(manager)}`,
+    );
+  }
+  const missing = REQUIRED_METHODS.filter(
+    (name) => typeof (manager as Record<string, unknown>)[name] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new TypeError(
+      `manager must have ${missing.map((name) => `a ${name} method`).join(' and ')}; ` +
+        `received ${show(manager)} without one`,
+    );
+  }
 }

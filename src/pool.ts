@@ -1,6 +1,6 @@
 import { EndpointPool } from './endpoint-pool.ts';
 import { ConnectionNotAcquiredError, ConnectionPoolClosedError } from './errors.ts';
-import { type DisposeReason, EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
+import { EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
 import { AcquirePipeline, type PipelineHost } from './internal/acquire-pipeline.ts';
 import { Capacity, type PendingCreate } from './internal/capacity.ts';
 import type { ConnectionRecord } from './internal/connection-record.ts';
@@ -15,10 +15,11 @@ import { LeakDetector } from './internal/leak-detector.ts';
 import { Ledger } from './internal/ledger.ts';
 import { Outbox } from './internal/outbox.ts';
 import { expiryReason } from './internal/placement.ts';
+import { Retirement } from './internal/retirement.ts';
 import { show } from './internal/show.ts';
-import { now, startTimer, type TimerHandle } from './internal/timers.ts';
+import { now } from './internal/timers.ts';
 import { type Lease, PoolLease } from './lease.ts';
-import type { ConnectionManager } from './manager.ts';
+import { assertManager, type ConnectionManager } from './manager.ts';
 import {
   checkAcquireOptions,
   checkCount,
@@ -27,7 +28,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.ts';
-import { newTotals, type PoolStats } from './stats.ts';
+import { newTotals, type PoolStats, snapshot } from './stats.ts';
 
 /** Options of one `acquire`, `connection` or `lease` call. */
 export interface AcquireOptions {
@@ -52,8 +53,6 @@ export interface CloseOptions {
 type Rec<E, C> = ConnectionRecord<E, C>;
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
-const MANAGER_METHODS = ['create', 'dispose'] as const;
 
 /**
  * A keyed pool of connections of type `C` to endpoints of type `E`, opened and closed by a
@@ -96,12 +95,9 @@ export class ConnectionPool<E, C> {
   /** Runs `create` and `dispose` calls; `close` waits for what the disposer counts. */
   readonly #creator: Creator<E, C, PendingCreate<E, C>>;
   readonly #disposer: Disposer<E, C>;
+  /** Disposals, evictions, and when a closing pool is done. */
+  readonly #retirement: Retirement<E, C>;
   #closed = false;
-  #closing: Promise<void> | undefined = undefined;
-  #closeDone: (() => void) | undefined = undefined;
-  #closeTimer: TimerHandle | undefined = undefined;
-  /** Connections that `close({ timeout })` disposed while acquired: releasing them is a no-op. */
-  #forced: Set<C> | undefined = undefined;
 
   /**
    * @param manager opens, checks and closes the connections.
@@ -110,7 +106,7 @@ export class ConnectionPool<E, C> {
    *   or naming what `manager` lacks.
    */
   constructor(manager: ConnectionManager<E, C>, options?: PoolOptions<E>) {
-    checkManager(manager);
+    assertManager(manager);
     this.#manager = manager;
     const resolved = resolveOptions(options);
     this.#options = resolved;
@@ -141,17 +137,28 @@ export class ConnectionPool<E, C> {
       this.#events,
       this.#totals,
       outbox,
-      () => this.#checkClosed(),
+      () => this.#retirement.checkClosed(),
     );
     this.#capacity = new Capacity(resolved, this.#ledger, this.#expiry, (victim) =>
-      this.#evict(victim),
+      this.#retirement.evict(victim),
     );
+    const forgetIfEmpty = (ep: EndpointPool<E, C>) => this.#forgetIfEmpty(ep);
+    const retirement = new Retirement(
+      this.#ledger,
+      this.#events,
+      outbox,
+      this.#totals,
+      this.#disposer,
+      this.#capacity,
+      forgetIfEmpty,
+    );
+    this.#retirement = retirement;
     const host: PipelineHost<E, C> = {
       route: (endpoint) => this.#endpointPool(endpoint),
-      forgetIfEmpty: (ep) => this.#forgetIfEmpty(ep),
+      forgetIfEmpty,
       dispose: (record, reason, awaited, cause, replenish) =>
-        this.#dispose(record, reason, awaited, cause, replenish),
-      freed: (ep, replenish) => this.#freed(ep, replenish),
+        retirement.dispose(record, reason, awaited, cause, replenish),
+      freed: (ep, replenish) => retirement.freed(ep, replenish),
       closedError: (endpoint) => this.#closedError(endpoint),
     };
     this.#pipeline = new AcquirePipeline(
@@ -241,32 +248,7 @@ export class ConnectionPool<E, C> {
    * ```
    */
   stats(): PoolStats<E> {
-    const endpoints: PoolStats<E>['endpoints'] = [];
-    // An endpoint with a create in flight or a waiter is never forgotten: the sums are exact.
-    let creating = 0;
-    let waiting = 0;
-    for (const ep of this.#endpoints.values()) {
-      creating += ep.creating;
-      waiting += ep.waiters.length;
-      endpoints.push({
-        endpoint: ep.endpoint,
-        size: ep.size,
-        idle: ep.idle,
-        acquired: ep.acquired,
-        creating: ep.creating,
-        waiting: ep.waiters.length,
-      });
-    }
-    const { size, idle } = this.#ledger;
-    return {
-      size,
-      idle,
-      acquired: size - idle - creating,
-      creating,
-      waiting,
-      totals: { ...this.#totals },
-      endpoints,
-    };
+    return snapshot(this.#endpoints.values(), this.#ledger.size, this.#ledger.idle, this.#totals);
   }
 
   /**
@@ -416,7 +398,7 @@ export class ConnectionPool<E, C> {
       return this.#notAcquired(connection, record, 'discard');
     }
     this.#outbox.enter();
-    const done = this.#dispose(record, 'discarded', true, reason);
+    const done = this.#retirement.dispose(record, 'discarded', true, reason);
     this.#outbox.exit();
     return done;
   }
@@ -437,7 +419,7 @@ export class ConnectionPool<E, C> {
     const record = this.#records.get(connection);
     if (record === undefined || record.state !== 'idle') return false;
     this.#outbox.enter();
-    this.#dispose(record, 'dead', false, reason);
+    this.#retirement.dispose(record, 'dead', false, reason);
     this.#outbox.exit();
     return true;
   }
@@ -498,7 +480,8 @@ export class ConnectionPool<E, C> {
    *   connection one returns later is disposed); then `close` resolves once the disposals settle.
    */
   close(options?: CloseOptions): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
+    const closing = this.#retirement.closing;
+    if (closing !== undefined) return closing;
     let timeout = Number.POSITIVE_INFINITY;
     try {
       if (options !== undefined && options.timeout !== undefined) {
@@ -510,9 +493,7 @@ export class ConnectionPool<E, C> {
     this.#outbox.enter();
     this.#closed = true;
     this.#capacity.closed = true;
-    this.#closing = new Promise<void>((resolve) => {
-      this.#closeDone = resolve;
-    });
+    const closed = this.#retirement.beginClose(timeout, () => this.#operation(this.#forceClose));
     this.#expiry.cancel();
     this.#keepAlive?.cancel();
     this.#leaks?.cancel();
@@ -522,7 +503,7 @@ export class ConnectionPool<E, C> {
     for (const ep of this.#endpoints.values()) this.#pipeline.failWaiters(ep, closedError);
     for (const ep of this.#endpoints.values()) {
       for (let record = ep.nextIdle(); record !== null; record = ep.nextIdle()) {
-        this.#dispose(record, 'closed', true);
+        this.#retirement.dispose(record, 'closed', true);
       }
     }
     for (const record of this.#records.values()) {
@@ -532,10 +513,9 @@ export class ConnectionPool<E, C> {
     }
     this.#creator.stop();
     this.#outbox.defer(abortCreates, this.#creator, undefined);
-    this.#closeTimer = startTimer(() => this.#operation(this.#forceClose), timeout);
-    this.#checkClosed();
+    this.#retirement.checkClosed();
     this.#outbox.exit();
-    return this.#closing;
+    return closed;
   }
 
   /** `close()`, for `await using pool = new ConnectionPool(...)`. */
@@ -608,7 +588,7 @@ export class ConnectionPool<E, C> {
   }
 
   #expire(record: Rec<E, C>): void {
-    this.#dispose(record, expiryReason(record), false);
+    this.#retirement.dispose(record, expiryReason(record), false);
   }
 
   #pipelineKeepAlive(record: Rec<E, C>, t: number): void {
@@ -649,66 +629,12 @@ export class ConnectionPool<E, C> {
   }
 
   #notAcquired(connection: C, record: Rec<E, C> | undefined, verb: string): Promise<void> {
-    if (this.#forced?.has(connection)) return RESOLVED;
+    if (this.#retirement.wasForced(connection)) return RESOLVED;
     const what =
       record === undefined
         ? `${show(connection)}: it is not a connection of this pool, or it was already disposed`
         : `to endpoint ${show(record.endpoint)}: it is ${record.state === 'idle' ? 'idle (already released)' : `not acquired (${record.state})`}`;
     return Promise.reject(new ConnectionNotAcquiredError(`Cannot ${verb} connection ${what}`));
-  }
-
-  /**
-   * Takes `record` out of every list and count and disposes its connection: the `dispose` event
-   * and `manager.dispose` run once the current operation is over. The returned promise settles
-   * when `dispose` has (it never rejects).
-   *
-   * @param awaited whether a caller awaits the disposal (then its timer keeps the process alive).
-   */
-  #letGo(
-    record: Rec<E, C>,
-    reason: DisposeReason,
-    awaited: boolean,
-    cause?: unknown,
-  ): Promise<void> {
-    this.#ledger.move(record, 'disposed', 0);
-    const { endpoint, connection } = record;
-    if (this.#events.has('dispose')) {
-      this.#outbox.defer(
-        this.#events.emitter<'dispose'>,
-        'dispose',
-        cause === undefined
-          ? { endpoint, connection, reason }
-          : { endpoint, connection, reason, cause },
-      );
-    }
-    return this.#disposer.dispose(endpoint, connection, awaited);
-  }
-
-  /** {@link #letGo}, then the room it leaves goes to whoever waits longest. */
-  #dispose(
-    record: Rec<E, C>,
-    reason: DisposeReason,
-    awaited: boolean,
-    cause?: unknown,
-    replenish = true,
-  ): Promise<void> {
-    const done = this.#letGo(record, reason, awaited, cause);
-    this.#freed(record.pool, replenish);
-    return done;
-  }
-
-  /** Evicts the idle `victim` for another endpoint; the caller takes the room it leaves. */
-  #evict(victim: Rec<E, C>): void {
-    this.#totals.evictions++;
-    this.#letGo(victim, 'evicted', false);
-    this.#forgetIfEmpty(victim.pool);
-  }
-
-  /** Room of `ep` was freed: it is handed on, and a closing pool may be done. */
-  #freed(ep: EndpointPool<E, C>, replenish: boolean): void {
-    this.#capacity.freed(ep, replenish);
-    this.#forgetIfEmpty(ep);
-    if (this.#closed) this.#checkClosed();
   }
 
   // ---- closing ------------------------------------------------------------------------------
@@ -721,29 +647,13 @@ export class ConnectionPool<E, C> {
 
   /** `close({ timeout })` ran out: acquired connections are disposed, creates given up. */
   #forceClose(): void {
-    this.#closeTimer = undefined;
-    this.#forced ??= new Set();
     for (const record of this.#records.values()) {
       if (record.state === 'idle' || record.state === 'disposed') continue;
-      this.#forced.add(record.connection);
       this.#pipeline.failPreparing(record, this.#closedError(record.endpoint));
-      this.#dispose(record, 'closed', true);
+      this.#retirement.force(record);
     }
     this.#outbox.defer(giveUpCreates, this.#creator, undefined);
-    this.#checkClosed();
-  }
-
-  /** Resolves `close` once nothing is left: no connection, no disposal running, and (unless the
-   * timeout ran out) no create that was given up still running. */
-  #checkClosed(): void {
-    if (this.#closeDone === undefined || this.#ledger.size > 0 || this.#disposer.running > 0) {
-      return;
-    }
-    if (this.#forced === undefined && this.#disposer.abandoned > 0) return;
-    clearTimeout(this.#closeTimer);
-    this.#closeTimer = undefined;
-    this.#closeDone();
-    this.#closeDone = undefined;
+    this.#retirement.checkClosed();
   }
 }
 
@@ -753,22 +663,4 @@ function abortCreates<E, C>(creator: Creator<E, C, PendingCreate<E, C>>): void {
 
 function giveUpCreates<E, C>(creator: Creator<E, C, PendingCreate<E, C>>): void {
   creator.giveUpAll();
-}
-
-/** @throws TypeError naming what `manager` lacks. */
-function checkManager(manager: unknown): void {
-  if (manager === null || (typeof manager !== 'object' && typeof manager !== 'function')) {
-    throw new TypeError(
-      `manager must be an object with create and dispose methods, received ${show(manager)}`,
-    );
-  }
-  const missing = MANAGER_METHODS.filter(
-    (name) => typeof (manager as Record<string, unknown>)[name] !== 'function',
-  );
-  if (missing.length > 0) {
-    throw new TypeError(
-      `manager must have ${missing.map((name) => `a ${name} method`).join(' and ')}; ` +
-        `received ${show(manager)} without one`,
-    );
-  }
 }

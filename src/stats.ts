@@ -76,3 +76,49 @@ export function newTotals(): PoolTotals {
     disposeErrors: 0,
   };
 }
+
+/** What a snapshot reads of one endpoint. */
+interface EndpointGauges<E> {
+  readonly endpoint: E;
+  readonly size: number;
+  readonly idle: number;
+  readonly acquired: number;
+  readonly creating: number;
+  readonly waiters: { readonly length: number };
+}
+
+/**
+ * The pool's {@link PoolStats} from its endpoints, its `size` and `idle` gauges and its counters.
+ * An endpoint with a create in flight or a waiter is never forgotten, so the sums are exact.
+ */
+export function snapshot<E>(
+  endpoints: Iterable<EndpointGauges<E>>,
+  size: number,
+  idle: number,
+  totals: PoolTotals,
+): PoolStats<E> {
+  const list: PoolStats<E>['endpoints'] = [];
+  let creating = 0;
+  let waiting = 0;
+  for (const ep of endpoints) {
+    creating += ep.creating;
+    waiting += ep.waiters.length;
+    list.push({
+      endpoint: ep.endpoint,
+      size: ep.size,
+      idle: ep.idle,
+      acquired: ep.acquired,
+      creating: ep.creating,
+      waiting: ep.waiters.length,
+    });
+  }
+  return {
+    size,
+    idle,
+    acquired: size - idle - creating,
+    creating,
+    waiting,
+    totals: { ...totals },
+    endpoints: list,
+  };
+}
