@@ -10,6 +10,7 @@ import { Disposer } from './internal/disposer.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
 import { ExpiryCollector } from './internal/expiry-collector.ts';
 import { isThenable } from './internal/is-thenable.ts';
+import { KeepAliveCheck } from './internal/keep-alive-check.ts';
 import { KeepAliveSweeper } from './internal/keep-alive-sweeper.ts';
 import { LeakDetector } from './internal/leak-detector.ts';
 import { Ledger } from './internal/ledger.ts';
@@ -88,6 +89,7 @@ export class ConnectionPool<E, C> {
   readonly #pipeline: AcquirePipeline<E, C>;
   /** With keepalive (and `checkAliveness`): sweeps of idle connections. */
   readonly #keepAlive: KeepAliveSweeper<E, C> | null;
+  readonly #keepAliveCheck: KeepAliveCheck<E, C> | null;
   /** With leak detection: connections held too long. */
   readonly #leaks: LeakDetector<E, C> | null;
   /** Waits of endpoints whose creates fail. */
@@ -122,7 +124,7 @@ export class ConnectionPool<E, C> {
     this.#keepAlive =
       resolved.keepAliveInterval > 0 && manager.checkAliveness !== undefined
         ? new KeepAliveSweeper(resolved.keepAliveInterval, this.#endpoints, this.#expiry, (r, t) =>
-            this.#operation(this.#pipelineKeepAlive, r, t),
+            this.#operation(this.#startKeepAlive, r, t),
           )
         : null;
     this.#leaks =
@@ -172,6 +174,10 @@ export class ConnectionPool<E, C> {
       this.#backoff,
       host,
     );
+    this.#keepAliveCheck =
+      this.#keepAlive === null
+        ? null
+        : new KeepAliveCheck(this.#ledger, outbox, this.#pipeline, resolved.createTimeout);
     this.#creator = new Creator(
       manager,
       resolved.createTimeout,
@@ -591,8 +597,8 @@ export class ConnectionPool<E, C> {
     this.#retirement.dispose(record, expiryReason(record), false);
   }
 
-  #pipelineKeepAlive(record: Rec<E, C>, t: number): void {
-    this.#pipeline.keepAliveCheck(record, t);
+  #startKeepAlive(record: Rec<E, C>, t: number): void {
+    this.#keepAliveCheck?.start(record, t);
   }
 
   #created(create: PendingCreate<E, C>, connection: C): void {

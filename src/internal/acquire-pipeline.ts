@@ -12,7 +12,8 @@
  *    connection is handed out.
  * 5. `place`: a connection that comes back (released, created, unused) goes where `placeOf`
  *    says: the oldest waiter (back to step 3 or 4 for it), idle, or disposed.
- * Creates end in `created`/`createFailed`; keepalive checks run through `keepAliveCheck`.
+ * Creates end in `created`/`createFailed`. Keepalive checks (keep-alive-check.ts) use `check`,
+ * `bury`, `onConnectionDead` and `place`.
  *
  * Every step runs as an operation of the outbox: the hooks it calls run where the state is
  * consistent, and event listeners only after the step.
@@ -34,7 +35,7 @@ import type { Ledger } from './ledger.ts';
 import type { Outbox } from './outbox.ts';
 import { expiryReason, placeOf, type Return } from './placement.ts';
 import { show } from './show.ts';
-import { now, startTimer } from './timers.ts';
+import { now } from './timers.ts';
 
 type Rec<E, C> = ConnectionRecord<E, C>;
 
@@ -255,11 +256,11 @@ export class AcquirePipeline<E, C> {
   #checkForReuse(record: Rec<E, C>, t: number): unknown {
     const skip = this.#options.skipAlivenessCheckWithin;
     if (skip > 0 && !record.suspect && t - record.lastReleasedAt < skip) return true;
-    return this.#check(record);
+    return this.check(record);
   }
 
   /** Runs `checkAliveness` with the record's reusable context; a throw becomes a rejection. */
-  #check(record: Rec<E, C>): unknown {
+  check(record: Rec<E, C>): unknown {
     const manager = this.#manager;
     if (manager.checkAliveness === undefined) return true;
     record.context ??= new LazyContext();
@@ -330,12 +331,12 @@ export class AcquirePipeline<E, C> {
     // Its acquirer replaces it: maintainMinIdle refilling at once would put a fresh idle
     // connection before the retrying acquirer, which may find that one dead too, and so on
     // without end within one turn of the event loop.
-    this.#bury(record, false);
+    this.bury(record, false);
     this.#outbox.defer(this.#afterDead, acq, record);
   }
 
   /** Disposes a connection found dead and counts it; `onConnectionDead` is the caller's to call. */
-  #bury(record: Rec<E, C>, replenish: boolean): void {
+  bury(record: Rec<E, C>, replenish: boolean): void {
     const { endpoint, connection } = record;
     this.#totals.deadConnections++;
     this.#emit('dead', { endpoint, connection });
@@ -343,7 +344,7 @@ export class AcquirePipeline<E, C> {
   }
 
   readonly #afterDead = (acq: Acquisition<E, C>, record: Rec<E, C>): void => {
-    const handled = this.#onConnectionDead(record);
+    const handled = this.onConnectionDead(record);
     if (isThenable(handled)) {
       handled.then(
         () => this.#retry(acq),
@@ -354,7 +355,8 @@ export class AcquirePipeline<E, C> {
     this.#retry(acq);
   };
 
-  #onConnectionDead(record: Rec<E, C>): unknown {
+  /** Runs `onConnectionDead`; a throw becomes a rejection. */
+  onConnectionDead(record: Rec<E, C>): unknown {
     try {
       return this.#manager.onConnectionDead?.(record.endpoint, record.connection);
     } catch (error) {
@@ -493,7 +495,7 @@ export class AcquirePipeline<E, C> {
     const record = acq.record;
     if (record === null) return; // the acquirer left, and its connection went back meanwhile
     this.#outbox.enter();
-    if (record.suspect) this.#afterCheck(acq, record, this.#check(record));
+    if (record.suspect) this.#afterCheck(acq, record, this.check(record));
     else if (acq.state === 'settled' || record.state !== 'reserved') {
       this.#prepared(acq, record, t, undefined);
     } else this.#afterOnAcquire(acq, record, this.#onAcquire(record), t);
@@ -554,75 +556,6 @@ export class AcquirePipeline<E, C> {
     }
     this.#host.freed(ep, backoff);
   }
-
-  // ---- keepalive --------------------------------------------------------------------------
-
-  /**
-   * A keepalive sweep at `t` found the idle `record` due. While checked it is reserved (counted as
-   * acquired), so no acquirer can take it meanwhile. No acquirer's deadline bounds this check, so
-   * it gets `createTimeout`: a check that has not answered by then is aborted and its connection
-   * counts as dead, or a hung check would hold its room forever.
-   */
-  keepAliveCheck(record: Rec<E, C>, t: number): void {
-    record.kept = true;
-    this.#ledger.move(record, 'reserved', t);
-    record.lastCheckedAt = Math.floor(t);
-    this.#outbox.defer(this.#runKeepAliveCheck, record, undefined);
-  }
-
-  readonly #runKeepAliveCheck = (record: Rec<E, C>): void => {
-    if (record.state !== 'reserved') return; // close({ timeout }) disposed it meanwhile
-    const alive = this.#check(record);
-    if (!isThenable(alive)) {
-      this.#keptAlive(record, alive, false);
-      return;
-    }
-    const budget = this.#options.createTimeout;
-    const timer = startTimer(() => this.#keepAliveTimedOut(record, budget), budget, false);
-    alive.then(
-      (value) => {
-        clearTimeout(timer);
-        this.#keptAlive(record, value, false);
-      },
-      () => {
-        clearTimeout(timer);
-        this.#keptAlive(record, undefined, true);
-      },
-    );
-  };
-
-  /** A keepalive check ran out of `budget` ms: aborted, and its connection handled as dead. */
-  #keepAliveTimedOut(record: Rec<E, C>, budget: number): void {
-    if (record.state !== 'reserved') return; // close({ timeout }) disposed it meanwhile
-    record.context?.abort(
-      new ConnectionPoolTimeoutError(
-        `Keepalive check of a connection to endpoint ${show(record.endpoint)} did not answer ` +
-          `within createTimeout (${budget} ms)`,
-      ),
-    );
-    this.#keptAlive(record, false, false);
-  }
-
-  /** A keepalive check ended; a check that threw leaves the connection to the next acquirer's. */
-  #keptAlive(record: Rec<E, C>, alive: unknown, failed: boolean): void {
-    record.context?.reset();
-    if (record.state !== 'reserved') return; // close({ timeout }) disposed it meanwhile
-    this.#outbox.enter();
-    if (alive === false) {
-      this.#bury(record, true);
-      // Nobody waits for this: an onConnectionDead error has no one to go to.
-      this.#outbox.defer(this.#afterKeepAliveDead, record, undefined);
-    } else {
-      record.suspect = failed;
-      this.place(record, 'unused', now(), false);
-    }
-    this.#outbox.exit();
-  }
-
-  readonly #afterKeepAliveDead = (record: Rec<E, C>): void => {
-    const handled = this.#onConnectionDead(record);
-    if (isThenable(handled)) handled.then(undefined, () => undefined);
-  };
 
   // ---- settling ---------------------------------------------------------------------------
 
