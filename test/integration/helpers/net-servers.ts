@@ -235,7 +235,9 @@ export async function startBlackHole(): Promise<{ port: number; close(): Promise
     async close() {
       for (const socket of fillers) socket.destroy();
       const exited = once(child, 'exit');
-      child.kill('SIGKILL');
+      // process.kill, not child.kill: Deno 2.9's child.kill() sends no signal after an earlier one
+      // (SIGSTOP) succeeded, so the child would never exit (denoland/deno#36643).
+      process.kill(child.pid!, 'SIGKILL');
       await exited;
     },
   };

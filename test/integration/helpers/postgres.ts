@@ -306,7 +306,8 @@ function watch(server: ChildProcess, root: string): ChildProcess {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   watchdog.unref();
-  (watchdog.stdin as unknown as { unref(): void }).unref();
+  // Optional: Bun 1.4 gives the child a stdin without unref() (one that keeps nothing alive).
+  (watchdog.stdin as unknown as { unref?(): void }).unref?.();
   return watchdog;
 }
 

@@ -19,6 +19,28 @@ import {
   startTlsServer,
   unusedPort,
 } from '../helpers/net-servers.ts';
+import { skipOn } from '../helpers/runtime.ts';
+
+// Cases that a runtime's own bug breaks: skipped there (see helpers/runtime.ts), run elsewhere.
+const bunIgnoresBacklog = skipOn(
+  ['bun'],
+  "Bun 1.4's net.Server#listen ignores backlog (it listens with 512; oven-sh/bun#33786 was " +
+    'closed unmerged), so the black hole, a child of this runtime, accepts',
+);
+const bunLeavesConnectListener = skipOn(
+  ['bun'],
+  "Bun 1.4's net.Socket#_read, called while the socket connects, adds once('connect', ...) of " +
+    'its own, which destroy() leaves on the socket',
+);
+const denoParsesNoKey = skipOn(
+  ['deno'],
+  "Deno 2.9's node:tls createSecureContext does not parse the key (no OpenSSL underneath): a " +
+    'bad key fails only at connect',
+);
+const denoServernameNull = skipOn(
+  ['deno'],
+  "Deno 2.9's node:tls server reports servername null, not false, for a client that sent none",
+);
 
 /** Records every socket `connect` starts, also those whose create fails. */
 class RecordingTcp extends TcpSocketConnectionManager {
@@ -71,29 +93,37 @@ describe('TcpSocketConnectionManager connecting', () => {
     });
     after(() => hole.close());
 
-    it('times acquire out within its deadline; createTimeout then destroys the socket', async () => {
-      const manager = new RecordingTcp();
-      const pool = new ConnectionPool(manager, quick);
-      const createError = nextCreateError(pool);
-      await assertTimesOut(() => pool.acquire(['127.0.0.1', hole.port], { timeout: 200 }), 200);
-      assert.ok((await createError) instanceof ConnectionPoolTimeoutError);
-      assert.equal(manager.sockets.length, 1);
-      assert.ok(manager.sockets[0]!.destroyed);
-      assert.equal(pool.size, 0);
-      await pool.close();
-    });
+    it(
+      'times acquire out within its deadline; createTimeout then destroys the socket',
+      bunIgnoresBacklog,
+      async () => {
+        const manager = new RecordingTcp();
+        const pool = new ConnectionPool(manager, quick);
+        const createError = nextCreateError(pool);
+        await assertTimesOut(() => pool.acquire(['127.0.0.1', hole.port], { timeout: 200 }), 200);
+        assert.ok((await createError) instanceof ConnectionPoolTimeoutError);
+        assert.equal(manager.sockets.length, 1);
+        assert.ok(manager.sockets[0]!.destroyed);
+        assert.equal(pool.size, 0);
+        await pool.close();
+      },
+    );
 
-    it('destroys the socket when the create signal aborts, rejecting with its reason', async () => {
-      const manager = new RecordingTcp();
-      const controller = new AbortController();
-      const creating = manager.create(['127.0.0.1', hole.port], { signal: controller.signal });
-      const reason = new Error('stop');
-      controller.abort(reason);
-      await assert.rejects(creating, (error) => error === reason);
-      assert.equal(manager.sockets.length, 1);
-      assert.ok(manager.sockets[0]!.destroyed);
-      assert.equal(manager.sockets[0]!.listenerCount('connect'), 0);
-    });
+    it(
+      'destroys the socket when the create signal aborts, rejecting with its reason',
+      bunLeavesConnectListener,
+      async () => {
+        const manager = new RecordingTcp();
+        const controller = new AbortController();
+        const creating = manager.create(['127.0.0.1', hole.port], { signal: controller.signal });
+        const reason = new Error('stop');
+        controller.abort(reason);
+        await assert.rejects(creating, (error) => error === reason);
+        assert.equal(manager.sockets.length, 1);
+        assert.ok(manager.sockets[0]!.destroyed);
+        assert.equal(manager.sockets[0]!.listenerCount('connect'), 0);
+      },
+    );
 
     it('connects nothing when the signal is already aborted', async () => {
       const manager = new RecordingTcp();
@@ -190,14 +220,14 @@ describe('TlsSocketConnectionManager connecting', () => {
     await server.whenOpenAtMost(0);
   });
 
-  it('rejects an unreadable key at construction, not at each connect', () => {
+  it('rejects an unreadable key at construction, not at each connect', denoParsesNoKey, () => {
     assert.throws(
       () => new TlsSocketConnectionManager({ key: 'not a key', cert: certificates.server.cert }),
       { code: /^ERR_OSSL_/ }, // the exact code depends on the OpenSSL build
     );
   });
 
-  it('sends the host name as SNI, but no IP address', async () => {
+  it('sends the host name as SNI, but no IP address', denoServernameNull, async () => {
     const names: unknown[] = [];
     const onSecure = (socket: { servername: unknown }) => names.push(socket.servername);
     server.server.on('secureConnection', onSecure);

@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { skipOn } from '../helpers/runtime.ts';
 
 const run = promisify(execFile);
 
@@ -61,6 +62,7 @@ describe('module graph', () => {
 
   it('at run time: the built core loads neither node:net nor node:tls; contrib/net loads both', {
     timeout: 120_000,
+    ...skipOn(['bun', 'deno'], 'reads process.moduleLoadList, a list only Node.js keeps'),
   }, async (t) => {
     const out = mkdtempSync(join(tmpdir(), 'gcp-build-'));
     t.after(() => rmSync(out, { recursive: true, force: true }));

@@ -8,6 +8,7 @@ import type { DisposeReason } from '../../../src/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
 import { type NetSetup, netKinds } from '../helpers/net-kinds.ts';
 import { request } from '../helpers/net-servers.ts';
+import { skipOn } from '../helpers/runtime.ts';
 
 /** A pool on `setup` that records creates and disposals, closed when test `t` ends. */
 function poolOn(t: TestContext, setup: NetSetup<unknown>, options: { maxSize?: number } = {}) {
@@ -86,6 +87,8 @@ for (const kind of netKinds) {
       when: boolean;
       kill(peerOf: (raw?: boolean) => net.Socket, client: net.Socket): Promise<void>;
       errorCode?: string;
+      /** A runtime's own bug breaks the case there (see helpers/runtime.ts). */
+      options?: { skip: string | false };
     }> = [
       {
         what: 'closed by the server (FIN)',
@@ -103,6 +106,11 @@ for (const kind of netKinds) {
           await closed(client);
         },
         errorCode: 'ECONNRESET',
+        options: skipOn(
+          kind.name === 'tls' ? ['deno'] : [],
+          "Deno 2.9's node:tls surfaces no error for a socket its peer reset (errored stays " +
+            'null; Node.js and Bun have ECONNRESET)',
+        ),
       },
       {
         what: 'sent data while idle',
@@ -116,7 +124,9 @@ for (const kind of netKinds) {
       },
     ];
     for (const death of deaths.filter((d) => d.when)) {
-      it(`never hands out an idle socket ${death.what}: disposed as dead, replaced`, async (t) => {
+      it(`never hands out an idle socket ${death.what}: disposed as dead, replaced`, {
+        ...death.options,
+      }, async (t) => {
         const { pool, created, disposed } = poolOn(t, setup);
         let dead: unknown = 0;
         pool.on('dead', ({ connection }) => {
