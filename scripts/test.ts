@@ -1,24 +1,30 @@
 // Runs the tests on every runtime the library supports, one after another:
-//   node20  the machine's Node.js, through tsx: every test/**/*.test.ts
-//   node24  Node.js 24, running the TypeScript natively: the portable tests
-//   bun     `bun test`: the portable tests
-//   deno    `deno test`: the portable tests
-// Portable = every test file except those under test/integration/ (real servers, Node.js only).
-// Node.js 24, Bun and Deno come from test/runtimes/, a private package installed on first use.
+//   node20    the machine's Node.js, through tsx: every test/**/*.test.ts
+//   node24    Node.js 24, running the TypeScript natively: every test file
+//   bun       `bun test`: every test file
+//   deno      `deno test`: every test file
+//   chromium  headless Chromium (test/browser/run.ts): the portable tests, those outside
+//             test/integration/ (real servers, child processes)
+// less the files `notOn` below keeps from a runtime, each with its reason. A case that a runtime's
+// own bug breaks is marked in its test file with skipOn() (test/integration/helpers/runtime.ts).
+// Node.js 24, Bun and Deno come from test/runtimes/, a private package installed on first use;
+// Chromium from the system (see test/browser/chromium.ts): without it the run stops at once.
 //
-// Usage: npm test -- [--runtime node20,node24,bun,deno] [test files or directories...]
+// Usage: npm test -- [--runtime node20,node24,bun,deno,chromium] [test files or directories...]
 // Each runtime's output is streamed as it comes. The last line sums the runtimes' own summaries:
-// `tests: N passed, M failed`. Exits non-zero if any runtime fails or no test ran.
+// `tests: N passed, M failed, K skipped`. Exits non-zero if any runtime fails or no test ran.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { missingChromium } from '../test/browser/chromium.ts';
 
 interface Counts {
   passed: number;
   failed: number;
+  skipped: number;
 }
 interface Runtime {
-  /** false: runs every test file; true: only the portable ones. */
+  /** false: runs every test file; true: only the portable ones (none under test/integration/). */
   portable: boolean;
   command(files: string[]): [file: string, args: string[]];
   /** The runtime's own counts, or undefined when its summary line is missing. */
@@ -31,29 +37,54 @@ const runtimeBin = (name: string) => join(runtimesDir, 'node_modules', '.bin', n
 /** A runtime that prints nothing for this long is stuck: it is killed and counted as failed. */
 const silenceLimitMs = Number(process.env.TEST_SILENCE_LIMIT_MS ?? 10 * 60_000);
 
-// node --test, spec reporter: `ℹ pass 5`, `ℹ fail 0`, `ℹ cancelled 0` (a cancelled test failed).
+/**
+ * Test files a runtime does not run, with the reason: the whole file needs what that runtime lacks.
+ * Listed in the report, so that nothing is left out unseen.
+ */
+const notOn: Record<string, Record<string, string>> = {
+  bun: {
+    'test/integration/reliability/soak.test.ts':
+      "needs V8's gc() (node:v8 setFlagsFromString('--expose-gc')); Bun runs JavaScriptCore",
+  },
+  chromium: {
+    'test/readme.test.ts': 'reads README.md through node:fs',
+    'test/reliability/model.test.ts':
+      'reads its settings and unhandled rejections through node:process',
+    'test/pool-leak.test.ts':
+      "checks that a leak's stack names the test file: in a page, every frame is in one bundle",
+  },
+};
+
+// node --test, spec reporter: `ℹ pass 5`, `ℹ fail 0`, `ℹ cancelled 0` (a cancelled test failed),
+// `ℹ skipped 1`. test/browser/run.ts prints the same lines.
 function nodeSummary(output: string): Counts | undefined {
-  const count = (key: string) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1]);
-  const [passed, failed, cancelled] = [count('pass'), count('fail'), count('cancelled')];
-  return Number.isNaN(passed) ? undefined : { passed, failed: failed + (cancelled || 0) };
+  const count = (key: string) =>
+    Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+  if (!/^ℹ pass \d+$/m.test(output)) return undefined;
+  return {
+    passed: count('pass'),
+    failed: count('fail') + count('cancelled'),
+    skipped: count('skipped'),
+  };
 }
 
-// bun test: ` 4 pass`, ` 0 fail`, and ` 1 error` for errors outside tests.
+// bun test: ` 4 pass`, ` 1 skip`, ` 0 fail`, and ` 1 error` for errors outside tests.
 function bunSummary(output: string): Counts | undefined {
   const count = (re: RegExp) => Number(output.match(re)?.[1] ?? 0);
   if (!/^\s*\d+ pass$/m.test(output)) return undefined;
   return {
     passed: count(/^\s*(\d+) pass$/m),
     failed: count(/^\s*(\d+) fail$/m) + count(/^\s*(\d+) errors?$/m),
+    skipped: count(/^\s*(\d+) skip$/m),
   };
 }
 
-// deno test: `ok | 12 passed (76 steps) | 0 failed (1s)`. Deno runs a describe() as a test and its
+// deno test: `ok | 12 passed (76 steps) | 0 failed | 1 ignored (2 steps) (1s)`. Deno runs a describe() as a test and its
 // it()s as its steps; node and bun count only the it()s. So the groups (a name printed alone as
 // `name ...` before its steps, then again with its result) are taken off to count the same tests.
 function denoSummary(output: string): Counts | undefined {
   const m = output.match(
-    /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/m,
+    /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| (\d+) ignored(?: \((\d+) steps?\))?)?/m,
   );
   if (!m) return undefined;
   const groups = { ok: 0, FAILED: 0 };
@@ -66,6 +97,7 @@ function denoSummary(output: string): Counts | undefined {
   return {
     passed: Number(m[1]) + Number(m[2] ?? 0) - groups.ok,
     failed: Number(m[3]) + Number(m[4] ?? 0) - groups.FAILED,
+    skipped: Number(m[5] ?? 0) + Number(m[6] ?? 0),
   };
 }
 
@@ -79,12 +111,12 @@ const runtimes: Record<string, Runtime> = {
     summary: nodeSummary,
   },
   node24: {
-    portable: true,
+    portable: false,
     command: (files) => [runtimeBin('node'), ['--test', '--test-reporter=spec', ...files]],
     summary: nodeSummary,
   },
   bun: {
-    portable: true,
+    portable: false,
     // A bare argument is a test-name filter to bun: a file path must start with ./
     // --timeout: bun's default of 5 s per test is far below node's and deno's (none).
     command: (files) => [
@@ -94,10 +126,18 @@ const runtimes: Record<string, Runtime> = {
     summary: bunSummary,
   },
   deno: {
-    portable: true,
+    portable: false,
     // --no-check: `npm run typecheck` does that; --no-lock: leave no deno.lock behind.
     command: (files) => [runtimeBin('deno'), ['test', '-A', '--no-check', '--no-lock', ...files]],
     summary: denoSummary,
+  },
+  chromium: {
+    portable: true,
+    command: (files) => [
+      process.execPath,
+      ['--import', 'tsx', join(root, 'test', 'browser', 'run.ts'), ...files],
+    ],
+    summary: nodeSummary,
   },
 };
 
@@ -181,13 +221,22 @@ try {
 }
 const allFiles = args.files.length ? args.files : findTests();
 const isPortable = (file: string) => !file.startsWith('test/integration/');
-if (args.names.some((name) => runtimes[name]?.portable)) installRuntimes();
+const missing = args.names.includes('chromium') ? missingChromium() : undefined;
+if (missing) {
+  console.error(`scripts/test.ts: ${missing}`);
+  process.exit(2);
+}
+if (args.names.some((name) => ['node24', 'bun', 'deno'].includes(name))) installRuntimes();
 
-const totals: Counts = { passed: 0, failed: 0 };
+const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 const report: string[] = [];
 for (const name of args.names) {
   const runtime = runtimes[name] as Runtime;
-  const files = runtime.portable ? allFiles.filter(isPortable) : allFiles;
+  const left = notOn[name] ?? {};
+  const files = allFiles.filter((file) => (!runtime.portable || isPortable(file)) && !left[file]);
+  for (const file of allFiles.filter((f) => left[f])) {
+    report.push(`# ${name}: not run: ${file} (${left[file]})`);
+  }
   if (files.length === 0) {
     report.push(`# ${name}: no test files to run`);
     continue;
@@ -198,14 +247,16 @@ for (const name of args.names) {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
   const counts = runtime.summary(output.replace(/\x1b\[[0-9;]*m/g, ''));
   const passed = counts?.passed ?? 0;
+  const skipped = counts?.skipped ?? 0;
   // A runtime that exits non-zero, or prints no summary, has failed whatever it counted.
   const failed = Math.max(counts?.failed ?? 0, code !== 0 || !counts ? 1 : 0);
   totals.passed += passed;
   totals.failed += failed;
+  totals.skipped += skipped;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const note = counts ? '' : ' (no summary found)';
   report.push(
-    `# ${name}: exit code ${code}, ${passed} ok / ${failed} not ok${note} in ${seconds}s`,
+    `# ${name}: exit code ${code}, ${passed} ok / ${failed} not ok / ${skipped} skipped${note} in ${seconds}s`,
   );
 }
 
@@ -214,5 +265,5 @@ if (totals.passed + totals.failed === 0) {
   console.log('# no test ran');
   totals.failed = 1;
 }
-console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exitCode = totals.failed > 0 ? 1 : 0;
