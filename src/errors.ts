@@ -24,7 +24,9 @@ export class ConnectionPoolError extends Error {
     | 'ERR_POOL_TIMEOUT'
     | 'ERR_POOL_NOT_ACQUIRED'
     | 'ERR_POOL_QUEUE_FULL'
-    | 'ERR_POOL_ENDPOINT_UNAVAILABLE';
+    | 'ERR_POOL_ENDPOINT_UNAVAILABLE'
+    | 'ERR_POOL_BUDGET_EXHAUSTED'
+    | 'ERR_POOL_BUDGET_UNAVAILABLE';
 
   constructor(code: ConnectionPoolError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -90,5 +92,32 @@ export class EndpointUnavailableError extends ConnectionPoolError {
 
   constructor(message: string, options: { cause: unknown }) {
     super('ERR_POOL_ENDPOINT_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * The connection budget of an endpoint is full across the fleet: every slot is held, by this
+ * process or others. The `cause` of the `ConnectionPoolTimeoutError` of an acquire that waited for
+ * budget until its deadline.
+ */
+export class ConnectionBudgetExhaustedError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_BUDGET_EXHAUSTED'`. */
+  declare readonly code: 'ERR_POOL_BUDGET_EXHAUSTED';
+
+  constructor(message: string) {
+    super('ERR_POOL_BUDGET_EXHAUSTED', message);
+  }
+}
+
+/**
+ * The engine that keeps the connection budget could not be reached: a create fails with this
+ * error (its `cause` is the engine's), while connections already held keep serving.
+ */
+export class ConnectionBudgetUnavailableError extends ConnectionPoolError {
+  /** Always `'ERR_POOL_BUDGET_UNAVAILABLE'`. */
+  declare readonly code: 'ERR_POOL_BUDGET_UNAVAILABLE';
+
+  constructor(message: string, options: { cause: unknown }) {
+    super('ERR_POOL_BUDGET_UNAVAILABLE', message, options);
   }
 }

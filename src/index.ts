@@ -1,4 +1,7 @@
+export type { BudgetClaimContext, ConnectionBudget } from './budget.ts';
 export {
+  ConnectionBudgetExhaustedError,
+  ConnectionBudgetUnavailableError,
   ConnectionNotAcquiredError,
   ConnectionPoolClosedError,
   ConnectionPoolError,
