@@ -11,6 +11,7 @@ import { adoptPool, type PgPool } from './pg-pool.ts';
  * A view has no options of its own; its `options` show the shared pool's `max`, `min` and
  * `idleTimeoutMillis`.
  *
+ * @typeParam K the pool's endpoint names (a `PgConnectionManager`'s config keys).
  * @throws TypeError when `pool` is not a `ConnectionPool` or `endpoint` not a string.
  * @example
  * ```ts
@@ -19,12 +20,16 @@ import { adoptPool, type PgPool } from './pg-pool.ts';
  * const reads = drizzle(pgPoolView(pool, 'replica-1'));
  * ```
  */
-export function pgPoolView(pool: ConnectionPool<string, pg.Client>, endpoint: string): PgPool {
+export function pgPoolView<K extends string>(
+  pool: ConnectionPool<K, pg.Client>,
+  endpoint: NoInfer<K>,
+): PgPool {
   if (!(pool instanceof ConnectionPool)) {
     throw new TypeError('pgPoolView: pool must be a ConnectionPool');
   }
   if (typeof endpoint !== 'string') {
     throw new TypeError(`pgPoolView: endpoint must be a string, got ${typeof endpoint}`);
   }
-  return adoptPool(pool, endpoint);
+  // The view only ever passes `endpoint` to the pool.
+  return adoptPool(pool as unknown as ConnectionPool<string, pg.Client>, endpoint);
 }

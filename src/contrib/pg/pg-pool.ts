@@ -377,8 +377,9 @@ export class PgPool extends pg.Pool {
   #acquire(startedAt: number, timeout: number | undefined): Promise<pg.Client> {
     const options = timeout === undefined ? undefined : { timeout };
     return this.pool.acquire(this.endpoint, options).catch((error: unknown) => {
+      // A view's connects have the shared pool's acquireTimeout, which the pool keeps itself.
       const limit = this.#owned ? this.options.connectionTimeoutMillis : undefined;
-      const left = (limit || Number.POSITIVE_INFINITY) - (performance.now() - startedAt);
+      const left = (limit || 0) - (performance.now() - startedAt);
       if (!(error instanceof ConnectionPoolTimeoutError) || left <= 0 || this.ending) throw error;
       return this.#acquire(startedAt, left);
     });

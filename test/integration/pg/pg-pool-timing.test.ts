@@ -88,6 +88,16 @@ function clientWith(plan: Array<{ failAfter: number; error: Error } | { delay: n
 
 const QUEUE_TIMEOUT = 'timeout exceeded when trying to connect';
 
+/**
+ * A pool of one client with connectionTimeoutMillis `ms`, its client connected already: a login
+ * slower than `ms` on a loaded machine must not fail the connect that is meant to succeed.
+ */
+async function busyPool(ms: number): Promise<PgPool> {
+  const pool = pgPool({ connectionTimeoutMillis: ms, max: 1, pool: { createTimeout: 10_000 } });
+  await pool.pool.prewarm(pool.endpoint, 1);
+  return pool;
+}
+
 describe('PgPool (pg-pool 3.14 suite: timeouts, idle, lifetime, sizes)', {
   timeout: 30_000,
 }, () => {
@@ -123,7 +133,7 @@ describe('PgPool (pg-pool 3.14 suite: timeouts, idle, lifetime, sizes)', {
     });
 
     it("a queued connect times out with pg's message", async () => {
-      const pool = pgPool({ connectionTimeoutMillis: 100, max: 1 });
+      const pool = await busyPool(100);
       const client = await pool.connect();
       await assert.rejects(pool.connect(), (error: Error) => {
         assert.equal(error.message, QUEUE_TIMEOUT);
@@ -134,7 +144,7 @@ describe('PgPool (pg-pool 3.14 suite: timeouts, idle, lifetime, sizes)', {
     });
 
     it('a timed-out connect does not break the next one', async () => {
-      const pool = pgPool({ connectionTimeoutMillis: 200, max: 1 });
+      const pool = await busyPool(200);
       const held = await pool.connect();
       const timedOut = pool.connect().then(
         () => assert.fail('served'),
@@ -151,7 +161,7 @@ describe('PgPool (pg-pool 3.14 suite: timeouts, idle, lifetime, sizes)', {
     });
 
     it('query: times out when every client is busy, and recovers', async () => {
-      const pool = pgPool({ connectionTimeoutMillis: 100, max: 1 });
+      const pool = await busyPool(100);
       const held = await pool.connect();
       const err = await new Promise<Error>((resolve) => pool.query('SELECT now()', resolve));
       assert.equal(err.message, QUEUE_TIMEOUT);
