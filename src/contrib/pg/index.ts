@@ -14,6 +14,7 @@ export {
   PgConnectionManager,
   type PgConnectionManagerOptions,
 } from './pg-connection-manager.ts';
+export { PgFleetBudget, type PgFleetBudgetOptions } from './pg-fleet-budget.ts';
 export { PgPool } from './pg-pool.ts';
 export { type PgPoolConfig, pgPoolOptions } from './pg-pool-options.ts';
 export { pgPoolView } from './pg-pool-view.ts';

@@ -346,3 +346,19 @@ export async function backendsSettle(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * The two-integer advisory locks whose first key is `namespace` that the server's sessions hold
+ * now (`pg_try_advisory_lock(namespace, key)`), as `{ pid, key }` ordered by key, then pid.
+ */
+export async function advisoryLocks(
+  server: PostgresServer,
+  namespace: number,
+): Promise<Array<{ pid: number; key: number }>> {
+  return server.query<{ pid: number; key: number }>(
+    `SELECT pid, objid::bigint::int AS key FROM pg_locks
+     WHERE locktype = 'advisory' AND objsubid = 2 AND granted AND classid::bigint = $1
+     ORDER BY key, pid`,
+    [namespace >>> 0],
+  );
+}
