@@ -34,6 +34,16 @@ export class EndpointPool<E, C> implements HeapItem {
   failedMark = 0;
   /** While backing off: its entry in the create backoff's heap of wake-ups, made on first use. */
   wake: Wake<EndpointPool<E, C>> | null = null;
+  /**
+   * With a connection budget: its limit for this endpoint; whether its last claim was refused (then
+   * only probes create, one at a time); whether the next probe may start; and the stop function of
+   * the budget's `watch` while acquirers wait for it.
+   */
+  budgetLimit = 0;
+  budgetScope: string | number | undefined = undefined;
+  budgetFull = false;
+  probeDue = false;
+  unwatch: (() => void) | null = null;
   /** Set when the pool drops this endpoint (empty and unused); a later acquire makes a new one. */
   forgotten = false;
   /** Position in the pool's heap of endpoints waiting for total capacity. */

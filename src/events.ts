@@ -41,6 +41,11 @@ export interface PoolEvents<E, C> {
    * acquire. `stack` is the stack trace of the `acquire` call that got it.
    */
   leak: { endpoint: E; connection: C; heldMs: number; stack: string };
+  /**
+   * The connection budget of `endpoint` refused a slot: all `limit` slots are held across the
+   * fleet, and its acquirers wait for room. Emitted when the budget turns full, not at every probe.
+   */
+  budgetExhausted: { endpoint: E; limit: number };
 }
 
 /** A listener of event `K`. */

@@ -1,3 +1,4 @@
+import type { ConnectionBudget } from './budget.ts';
 import { show } from './internal/show.ts';
 
 /** Turns an endpoint into the key under which its connections are pooled. */
@@ -12,7 +13,7 @@ export type EndpointKeyFunction<E> = (endpoint: E) => string | number;
  * new ConnectionPool(manager, { minIdle: 2, maxSize: 20, totalMaxSize: 50, idleTimeout: 30_000 });
  * ```
  */
-export interface PoolOptions<E> {
+export interface PoolOptions<E, C = unknown> {
   /**
    * How long one `acquire` may take in all: queueing, creating, checking. `Infinity` waits forever.
    * @default 30_000
@@ -136,6 +137,14 @@ export interface PoolOptions<E> {
    * @default 30_000
    */
   createRetryMaxDelay?: number | undefined;
+  /**
+   * A limit on this endpoint's connections across every process that shares the budget (see
+   * {@link ConnectionBudget}; `PgFleetBudget` of `contrib/pg` keeps one in PostgreSQL). It is
+   * consulted only where a connection is created and where it is disposed. While it is full,
+   * acquirers wait for room anywhere in the fleet, within their deadline.
+   * @default undefined (no budget)
+   */
+  budget?: ConnectionBudget<E, C> | undefined;
 }
 
 /** Options after validation, with every default filled in. */
@@ -160,6 +169,7 @@ export interface ResolvedOptions<E> {
   readonly leakDetectionThreshold: number;
   readonly createRetryDelay: number;
   readonly createRetryMaxDelay: number;
+  readonly budget: ConnectionBudget<E, unknown> | undefined;
 }
 
 const DEFAULTS = {
@@ -183,6 +193,7 @@ const DEFAULTS = {
   leakDetectionThreshold: 0,
   createRetryDelay: 100,
   createRetryMaxDelay: 30_000,
+  budget: undefined,
 } as const;
 
 type Kind =
@@ -194,7 +205,8 @@ type Kind =
   | 'positiveLimit'
   | 'fraction'
   | 'boolean'
-  | 'function';
+  | 'function'
+  | 'budget';
 
 /** Counts: the least value and whether `Infinity` (no limit) is allowed. */
 const COUNTS = {
@@ -216,6 +228,7 @@ const KINDS: Record<keyof ResolvedOptions<unknown>, Kind> = {
   maxSize: 'positiveCount',
   totalMaxSize: 'positiveCount',
   endpointKey: 'function',
+  budget: 'budget',
   maintainMinIdle: 'boolean',
   maxLifetimeJitter: 'fraction',
   maxUses: 'positiveLimit',
@@ -285,6 +298,21 @@ function checkOne(name: string, kind: Kind, value: unknown): void {
         throw new TypeError(`${name} must be a boolean, received ${show(value)}`);
       }
       return;
+    case 'budget': {
+      const budget = value as Record<string, unknown> | null;
+      const missing =
+        typeof budget !== 'object' || budget === null
+          ? ['limit', 'claim', 'release']
+          : ['limit', 'claim', 'release'].filter((m) => typeof budget[m] !== 'function');
+      if (missing.length > 0) {
+        throw new TypeError(
+          `${name} must be a ConnectionBudget (with ${missing.join(', ')} methods), received ${show(value)}`,
+        );
+      }
+      const interval = (budget as { pollInterval?: unknown }).pollInterval;
+      if (interval !== undefined) checkDuration(`${name}.pollInterval`, interval, true);
+      return;
+    }
     case 'function':
       if (typeof value !== 'function') {
         throw new TypeError(`${name} must be a function, received ${show(value)}`);

@@ -1,7 +1,9 @@
+import type { ConnectionBudget } from './budget.ts';
 import { EndpointPool } from './endpoint-pool.ts';
 import { ConnectionNotAcquiredError, ConnectionPoolClosedError } from './errors.ts';
 import { EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
 import { AcquirePipeline, type PipelineHost } from './internal/acquire-pipeline.ts';
+import { BudgetWaits } from './internal/budget-waits.ts';
 import { Capacity, type PendingCreate } from './internal/capacity.ts';
 import type { ConnectionRecord } from './internal/connection-record.ts';
 import { CreateBackoff } from './internal/create-backoff.ts';
@@ -97,6 +99,8 @@ export class ConnectionPool<E, C> {
   /** Runs `create` and `dispose` calls; `close` waits for what the disposer counts. */
   readonly #creator: Creator<E, C, PendingCreate<E, C>>;
   readonly #disposer: Disposer<E, C>;
+  /** With a connection budget: the endpoints whose acquirers wait for it. */
+  readonly #budgetWaits: BudgetWaits<E, C> | null;
   /** Disposals, evictions, and when a closing pool is done. */
   readonly #retirement: Retirement<E, C>;
   #closed = false;
@@ -107,11 +111,12 @@ export class ConnectionPool<E, C> {
    * @throws TypeError or RangeError naming the option and the value when an option is invalid,
    *   or naming what `manager` lacks.
    */
-  constructor(manager: ConnectionManager<E, C>, options?: PoolOptions<E>) {
+  constructor(manager: ConnectionManager<E, C>, options?: PoolOptions<E, C>) {
     assertManager(manager);
     this.#manager = manager;
-    const resolved = resolveOptions(options);
+    const resolved = resolveOptions(options as PoolOptions<E>);
     this.#options = resolved;
+    const budget = resolved.budget as ConnectionBudget<E, C> | undefined;
     this.#keyOf = resolved.endpointKey ?? defaultEndpointKey;
     const outbox = this.#outbox;
     this.#expiry = new ExpiryCollector(
@@ -140,7 +145,12 @@ export class ConnectionPool<E, C> {
       this.#totals,
       outbox,
       () => this.#retirement.checkClosed(),
+      budget,
     );
+    this.#budgetWaits =
+      budget === undefined
+        ? null
+        : new BudgetWaits(budget, (ep) => this.#operation(this.#probe, ep));
     this.#capacity = new Capacity(resolved, this.#ledger, this.#expiry, (victim) =>
       this.#retirement.evict(victim),
     );
@@ -162,6 +172,7 @@ export class ConnectionPool<E, C> {
         retirement.dispose(record, reason, awaited, cause, replenish),
       freed: (ep, replenish) => retirement.freed(ep, replenish),
       closedError: (endpoint) => this.#closedError(endpoint),
+      evictSameScope: (ep) => this.#evictSameScope(ep),
     };
     this.#pipeline = new AcquirePipeline(
       manager,
@@ -173,6 +184,7 @@ export class ConnectionPool<E, C> {
       this.#capacity,
       this.#backoff,
       host,
+      this.#budgetWaits,
     );
     this.#keepAliveCheck =
       this.#keepAlive === null
@@ -185,6 +197,13 @@ export class ConnectionPool<E, C> {
       outbox,
       (create, connection) => this.#operation(this.#created, create, connection),
       (create, error) => this.#operation(this.#createFailed, create, error),
+      budget === undefined
+        ? undefined
+        : {
+            budget,
+            onRefused: (create) => this.#operation(this.#refused, create),
+            onLost: (connection) => this.#operation(this.#lost, connection),
+          },
     );
     this.#capacity.attach(this.#creator);
   }
@@ -254,7 +273,9 @@ export class ConnectionPool<E, C> {
    * ```
    */
   stats(): PoolStats<E> {
-    return snapshot(this.#endpoints.values(), this.#ledger.size, this.#ledger.idle, this.#totals);
+    const { size, idle } = this.#ledger;
+    const budgeted = this.#options.budget !== undefined;
+    return snapshot(this.#endpoints.values(), size, idle, this.#totals, budgeted);
   }
 
   /**
@@ -285,18 +306,7 @@ export class ConnectionPool<E, C> {
     const t = now();
     if (ep.retryAt > t) return Promise.reject(this.#backoff.unavailableError(endpoint, ep, t));
     this.#outbox.enter();
-    const n = this.#capacity.prewarmRoom(ep, target);
-    let created = RESOLVED;
-    if (n > 0) {
-      created = new Promise<void>((resolve, reject) => {
-        let left = n;
-        const done = (failed: boolean, error: unknown): void => {
-          if (failed) reject(error);
-          else if (--left === 0) resolve();
-        };
-        for (let i = 0; i < n; i++) this.#capacity.startCreate(ep, endpoint, done);
-      });
-    }
+    const created = this.#capacity.prewarm(ep, endpoint, target);
     this.#capacity.replenish(ep);
     this.#forgetIfEmpty(ep);
     this.#outbox.exit();
@@ -504,6 +514,7 @@ export class ConnectionPool<E, C> {
     this.#keepAlive?.cancel();
     this.#leaks?.cancel();
     this.#backoff.cancel();
+    this.#budgetWaits?.cancel();
     const closedError = (endpoint: E) => this.#closedError(endpoint);
     // Fail every waiter before disposing anything, so no freed room goes to a waiter.
     for (const ep of this.#endpoints.values()) this.#pipeline.failWaiters(ep, closedError);
@@ -562,6 +573,11 @@ export class ConnectionPool<E, C> {
     let ep = this.#endpoints.get(key);
     if (ep === undefined) {
       ep = new EndpointPool(key, endpoint);
+      const budget = this.#options.budget;
+      if (budget !== undefined) {
+        ep.budgetLimit = budget.limit(endpoint);
+        ep.budgetScope = budget.scope?.(endpoint);
+      }
       this.#endpoints.set(key, ep);
     }
     return ep;
@@ -609,6 +625,37 @@ export class ConnectionPool<E, C> {
   #createFailed(create: PendingCreate<E, C>, error: unknown): void {
     this.#pipeline.createFailed(create, error);
     create.done?.(true, error);
+  }
+
+  /** The budget refused the slot of a create (for `prewarm`: nothing more fits). */
+  #refused(create: PendingCreate<E, C>): void {
+    this.#pipeline.refused(create);
+    create.done?.(false, undefined);
+  }
+
+  #probe(ep: EndpointPool<E, C>): void {
+    this.#pipeline.probe(ep);
+  }
+
+  /** The budget lost the slot of `connection`: it is retired, at once if idle. */
+  #lost(connection: C): void {
+    const record = this.#records.get(connection);
+    if (record === undefined || record.retired) return;
+    record.retired = true;
+    if (record.state === 'idle') this.#retirement.dispose(record, 'dead', false);
+  }
+
+  /** See {@link PipelineHost.evictSameScope}. */
+  #evictSameScope(ep: EndpointPool<E, C>): boolean {
+    if (ep.budgetScope === undefined) return false;
+    for (const other of this.#endpoints.values()) {
+      if (other === ep || other.budgetScope !== ep.budgetScope) continue;
+      const victim = other.extra.head ?? other.persistent.head;
+      if (victim === null) continue;
+      this.#retirement.evict(victim);
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -59,6 +59,11 @@ export interface EndpointStats<E = unknown> {
   acquired: number;
   creating: number;
   waiting: number;
+  /**
+   * With a connection budget: its `limit` for this endpoint, the slots this pool `held` (one per
+   * connection that is not being created), and the acquirers `waiting` for budget.
+   */
+  budget?: { limit: number; held: number; waiting: number };
 }
 
 /** Fresh zeroed counters. */
@@ -84,7 +89,9 @@ interface EndpointGauges<E> {
   readonly idle: number;
   readonly acquired: number;
   readonly creating: number;
-  readonly waiters: { readonly length: number };
+  readonly waiters: { readonly length: number; readonly covers: number };
+  readonly budgetLimit: number;
+  readonly budgetFull: boolean;
 }
 
 /**
@@ -96,6 +103,7 @@ export function snapshot<E>(
   size: number,
   idle: number,
   totals: PoolTotals,
+  budgeted: boolean,
 ): PoolStats<E> {
   const list: PoolStats<E>['endpoints'] = [];
   let creating = 0;
@@ -103,14 +111,23 @@ export function snapshot<E>(
   for (const ep of endpoints) {
     creating += ep.creating;
     waiting += ep.waiters.length;
-    list.push({
+    const stats: EndpointStats<E> = {
       endpoint: ep.endpoint,
       size: ep.size,
       idle: ep.idle,
       acquired: ep.acquired,
       creating: ep.creating,
       waiting: ep.waiters.length,
-    });
+    };
+    if (budgeted) {
+      const waitingForBudget = ep.budgetFull ? ep.waiters.length - ep.waiters.covers : 0;
+      stats.budget = {
+        limit: ep.budgetLimit,
+        held: ep.size - ep.creating,
+        waiting: waitingForBudget,
+      };
+    }
+    list.push(stats);
   }
   return {
     size,

@@ -19,12 +19,17 @@
  * consistent, and event listeners only after the step.
  */
 import type { EndpointPool } from '../endpoint-pool.ts';
-import { ConnectionPoolQueueFullError, ConnectionPoolTimeoutError } from '../errors.ts';
+import {
+  ConnectionBudgetExhaustedError,
+  ConnectionPoolQueueFullError,
+  ConnectionPoolTimeoutError,
+} from '../errors.ts';
 import type { DisposeReason, EventHub, PoolEvents } from '../events.ts';
 import type { ConnectionManager } from '../manager.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { PoolTotals } from '../stats.ts';
 import { Acquisition } from './acquisition.ts';
+import type { BudgetWaits } from './budget-waits.ts';
 import type { Capacity, PendingCreate } from './capacity.ts';
 import { ConnectionRecord } from './connection-record.ts';
 import type { CreateBackoff } from './create-backoff.ts';
@@ -58,6 +63,11 @@ export interface PipelineHost<E, C> {
   /** Room of `ep` was given back without a disposal (a create failed). */
   freed(ep: EndpointPool<E, C>, replenish: boolean): void;
   closedError(endpoint: E): Error;
+  /**
+   * With a budget whose endpoints share slots: evicts an idle connection of another endpoint of
+   * `ep`'s scope, so that its slot can serve `ep`. @returns whether it did.
+   */
+  evictSameScope(ep: EndpointPool<E, C>): boolean;
 }
 
 export class AcquirePipeline<E, C> {
@@ -70,6 +80,7 @@ export class AcquirePipeline<E, C> {
   readonly #capacity: Capacity<E, C>;
   readonly #backoff: CreateBackoff<E, C>;
   readonly #host: PipelineHost<E, C>;
+  readonly #budgetWaits: BudgetWaits<E, C> | null;
   /** Acquirers with a finite deadline; they time out there. */
   readonly #deadlines = new DeadlineQueue<E, C>((acq) => this.#timeOut(acq, false));
   #seq = 0;
@@ -84,7 +95,9 @@ export class AcquirePipeline<E, C> {
     capacity: Capacity<E, C>,
     backoff: CreateBackoff<E, C>,
     host: PipelineHost<E, C>,
+    budgetWaits: BudgetWaits<E, C> | null,
   ) {
+    this.#budgetWaits = budgetWaits;
     this.#manager = manager;
     this.#options = options;
     this.#outbox = outbox;
@@ -422,10 +435,15 @@ export class AcquirePipeline<E, C> {
       this.#fail(acq, this.#host.closedError(acq.endpoint));
       return;
     }
-    // Rule 10: its lifetime (or, taken from idle, its idle time) may have ended meanwhile.
-    if (record.lifetimeEndsAt <= t || (record.kept && record.expiresAt <= t)) {
+    // Rule 10: its lifetime (or, taken from idle, its idle time) may have ended meanwhile, or its
+    // budget slot been lost.
+    if (record.retired || record.lifetimeEndsAt <= t || (record.kept && record.expiresAt <= t)) {
       this.#detach(acq, record);
-      const reason = record.lifetimeEndsAt <= t ? 'lifetime' : expiryReason(record);
+      const reason = record.retired
+        ? 'dead'
+        : record.lifetimeEndsAt <= t
+          ? 'lifetime'
+          : expiryReason(record);
       this.#host.dispose(record, reason, false);
       acq.retried = true;
       this.#proceed(acq, t);
@@ -525,12 +543,49 @@ export class AcquirePipeline<E, C> {
     const record = new ConnectionRecord(ep, endpoint, connection, t, lifetime);
     this.#ledger.createEnded(ep, record);
     this.#emit('create', { endpoint, connection, durationMs: t - startedAt });
-    const recovered = ep.failures > 0;
-    if (recovered) this.#backoff.recovered(ep);
+    const recovered = ep.failures > 0 || ep.budgetFull;
+    if (ep.failures > 0) this.#backoff.recovered(ep);
+    if (ep.budgetFull) {
+      ep.budgetFull = false;
+      this.#budgetWaits?.done(ep);
+    }
     this.place(record, 'created', t, false);
-    // The probe succeeded: acquirers queued behind it get creates of their own.
-    if (recovered) this.#capacity.pump(ep);
+    // The probe succeeded: acquirers queued behind it get creates of their own. With a budget,
+    // creates run one at a time: the next one starts now.
+    if (recovered || this.#options.budget !== undefined) this.#capacity.pump(ep);
     return undefined;
+  }
+
+  /**
+   * The budget refused a slot to a create (its connection is being disposed): its room is given
+   * back, and the acquirers of `ep` wait for budget as they wait for total capacity, woken to probe
+   * by the budget's watch or poll. Their timeout names the full budget as its cause.
+   */
+  refused(create: PendingCreate<E, C>): void {
+    const { ep, endpoint } = create;
+    this.#ledger.createEnded(ep, null);
+    const wasFull = ep.budgetFull;
+    ep.budgetFull = true;
+    ep.errors++;
+    ep.lastError = new ConnectionBudgetExhaustedError(
+      `The connection budget of endpoint ${show(endpoint)} is full: all ${ep.budgetLimit} ` +
+        'slots are held across the processes that share it',
+    );
+    for (let waiter = ep.waiters.head; waiter !== null; waiter = waiter.next) waiter.waited = true;
+    if (!wasFull) this.#emit('budgetExhausted', { endpoint, limit: ep.budgetLimit });
+    if (this.#host.evictSameScope(ep)) ep.probeDue = true;
+    if (ep.waiters.firstUncovered !== null) this.#budgetWaits?.wait(ep);
+    this.#host.freed(ep, false);
+  }
+
+  /** A budget wake-up for `ep`: one probe, if acquirers still wait for budget there. */
+  probe(ep: EndpointPool<E, C>): void {
+    if (!ep.budgetFull || ep.waiters.firstUncovered === null) {
+      this.#budgetWaits?.done(ep);
+      return;
+    }
+    ep.probeDue = true;
+    this.#capacity.pump(ep);
   }
 
   /** A create failed with `error`: the oldest waiter gets it; with backoff, the others fail too. */

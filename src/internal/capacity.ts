@@ -24,6 +24,8 @@ import { IndexedHeap } from './indexed-heap.ts';
 import type { Ledger } from './ledger.ts';
 import { now } from './timers.ts';
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** One create in flight, as the pool follows it. */
 export interface PendingCreate<E, C> {
   readonly ep: EndpointPool<E, C>;
@@ -43,7 +45,7 @@ const byFirstWaiter = (a: Blocked, b: Blocked): boolean =>
 /** The options capacity reads. */
 export type CapacityOptions = Pick<
   ResolvedOptions<unknown>,
-  'maxSize' | 'totalMaxSize' | 'minIdle' | 'maintainMinIdle'
+  'maxSize' | 'totalMaxSize' | 'minIdle' | 'maintainMinIdle' | 'budget'
 >;
 
 export class Capacity<E, C> {
@@ -93,9 +95,15 @@ export class Capacity<E, C> {
 
   /**
    * After a failed create, once its wait is over, an endpoint creates one connection at a time
-   * (a probe) until one succeeds.
+   * (a probe) until one succeeds. With a connection budget, any create may be refused a slot, so an
+   * endpoint creates one at a time (at most one connection beyond the budget exists for a moment,
+   * per process and endpoint); while the budget is full, only when a probe is due (woken by the
+   * budget's poll or watch, or by a slot of its own given back).
    */
   mayCreate(ep: EndpointPool<E, C>): boolean {
+    if (this.#options.budget !== undefined) {
+      return ep.creating === 0 && (!ep.budgetFull || ep.probeDue);
+    }
     return ep.failures === 0 || ep.creating === 0;
   }
 
@@ -107,15 +115,42 @@ export class Capacity<E, C> {
     return this.#blocked.length === 0 && this.#ledger.idle > 0;
   }
 
-  /** How many creates `prewarm` may start for `ep` to reach `target`, never evicting. */
-  prewarmRoom(ep: EndpointPool<E, C>, target: number): number {
+  /**
+   * Opens connections for `prewarm` until `ep` has `target` idle or being created, as far as the
+   * limits allow, never evicting: all at once, or with a budget one after another.
+   * @returns settles when the creates it started have: rejected with the first create error.
+   */
+  prewarm(ep: EndpointPool<E, C>, endpoint: E, target: number): Promise<void> {
+    if (this.#prewarmRoom(ep, target) <= 0) return RESOLVED;
+    return new Promise<void>((resolve, reject) => {
+      if (this.#options.budget !== undefined) {
+        const next = (failed: boolean, error: unknown): void => {
+          if (failed) reject(error);
+          else if (this.closed || ep.budgetFull || this.#prewarmRoom(ep, target) <= 0) resolve();
+          else this.startCreate(ep, endpoint, next);
+        };
+        this.startCreate(ep, endpoint, next);
+        return;
+      }
+      let left = this.#prewarmRoom(ep, target);
+      const done = (failed: boolean, error: unknown): void => {
+        if (failed) reject(error);
+        else if (--left === 0) resolve();
+      };
+      for (let i = left; i > 0; i--) this.startCreate(ep, endpoint, done);
+    });
+  }
+
+  #prewarmRoom(ep: EndpointPool<E, C>, target: number): number {
     const { maxSize, totalMaxSize } = this.#options;
     const n = Math.min(
       target - ep.idle - ep.creating,
       maxSize - ep.size,
       totalMaxSize - this.#ledger.size,
     );
-    return ep.failures > 0 ? Math.min(n, ep.creating === 0 ? 1 : 0) : n; // one probe at a time
+    // One at a time after failed creates (a probe) and with a budget.
+    const single = ep.failures > 0 || this.#options.budget !== undefined;
+    return single ? Math.min(n, ep.creating === 0 ? 1 : 0) : n;
   }
 
   /**
@@ -129,6 +164,7 @@ export class Capacity<E, C> {
     done?: (failed: boolean, error: unknown) => void,
   ): void {
     this.#ledger.createStarted(ep);
+    ep.probeDue = false;
     this.update(ep);
     this.#creator?.start({ ep, endpoint, startedAt: now(), seq: this.#createSeq++, done });
   }

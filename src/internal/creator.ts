@@ -7,8 +7,18 @@
  * {@link Disposer}, which also counts the abandoned create. `abortAll` (for `close`) aborts the
  * creates in flight; they end through `onFailed` when the manager gives up. A create that returns
  * `undefined` or `null` fails with a TypeError: no connection is a nothing.
+ *
+ * With a connection budget, a created connection must claim a slot before it counts as created
+ * (still within `createTimeout`): refused, it is disposed and the create ends through `onRefused`;
+ * a claim that throws (the engine cannot be reached) disposes it and fails the create with a
+ * ConnectionBudgetUnavailableError.
  */
-import { ConnectionPoolClosedError, ConnectionPoolTimeoutError } from '../errors.ts';
+import type { ConnectionBudget } from '../budget.ts';
+import {
+  ConnectionBudgetUnavailableError,
+  ConnectionPoolClosedError,
+  ConnectionPoolTimeoutError,
+} from '../errors.ts';
 import type { ConnectionManager } from '../manager.ts';
 import type { Disposer } from './disposer.ts';
 import { LazyContext } from './lazy-context.ts';
@@ -37,6 +47,7 @@ export class Creator<E, C, J extends CreateJob<E>> {
   readonly #outbox: Outbox;
   readonly #onCreated: (job: J, connection: C) => void;
   readonly #onFailed: (job: J, error: unknown) => void;
+  readonly #budget: BudgetHooks<E, C, J> | undefined;
   readonly #running = new Set<Running<J>>();
   /** Set by `stop` (the pool is closed): a create whose manager call has not started never starts. */
   #stopped = false;
@@ -45,6 +56,7 @@ export class Creator<E, C, J extends CreateJob<E>> {
    * @param timeout milliseconds a create may take (`createTimeout`).
    * @param onCreated a create returned `connection` in time.
    * @param onFailed a create threw, rejected, timed out or was given up with `error`.
+   * @param budget with a connection budget: it and what the pool does with its answers.
    */
   constructor(
     manager: ConnectionManager<E, C>,
@@ -53,7 +65,9 @@ export class Creator<E, C, J extends CreateJob<E>> {
     outbox: Outbox,
     onCreated: (job: J, connection: C) => void,
     onFailed: (job: J, error: unknown) => void,
+    budget?: BudgetHooks<E, C, J>,
   ) {
+    this.#budget = budget;
     this.#manager = manager;
     this.#timeout = timeout;
     this.#disposer = disposer;
@@ -133,9 +147,11 @@ export class Creator<E, C, J extends CreateJob<E>> {
               `create returned ${show(connection)} for endpoint ${show(endpoint)}: it must return (or resolve with) a connection`,
             ),
           );
-        } else {
+        } else if (this.#budget === undefined) {
           this.#end(run);
           this.#onCreated(run.job, connection);
+        } else {
+          this.#claim(run, connection, this.#budget);
         }
       },
       (error: unknown) => {
@@ -147,6 +163,49 @@ export class Creator<E, C, J extends CreateJob<E>> {
       },
     );
   };
+
+  /** Claims a budget slot for the fresh `connection` of `run`. */
+  #claim(run: Running<J>, connection: C, hooks: BudgetHooks<E, C, J>): void {
+    const { endpoint } = run.job;
+    const context = {
+      get signal(): AbortSignal {
+        return run.context.signal;
+      },
+      lost: () => hooks.onLost(connection),
+    };
+    new Promise<boolean>((resolve) => {
+      resolve(hooks.budget.claim(endpoint, connection, context));
+    }).then(
+      (claimed) => {
+        if (run.settled) {
+          this.#disposer.abandonedEnded(endpoint, connection, claimed === true);
+          return;
+        }
+        this.#end(run);
+        if (claimed === true) {
+          this.#onCreated(run.job, connection);
+          return;
+        }
+        this.#disposer.dispose(endpoint, connection, false, false);
+        hooks.onRefused(run.job);
+      },
+      (error: unknown) => {
+        if (run.settled) {
+          this.#disposer.abandonedEnded(endpoint, connection);
+          return;
+        }
+        this.#end(run);
+        this.#disposer.dispose(endpoint, connection, false, false);
+        this.#onFailed(
+          run.job,
+          new ConnectionBudgetUnavailableError(
+            `The connection budget for endpoint ${show(endpoint)} could not be reached; the connection was closed`,
+            { cause: error },
+          ),
+        );
+      },
+    );
+  }
 
   #giveUp(run: Running<J>, error: unknown): void {
     if (run.settled) return;
@@ -161,4 +220,13 @@ export class Creator<E, C, J extends CreateJob<E>> {
     clearTimeout(run.timer);
     this.#running.delete(run);
   }
+}
+
+/** A connection budget, and what the pool does with its answers. */
+export interface BudgetHooks<E, C, J> {
+  readonly budget: ConnectionBudget<E, C>;
+  /** The claim of a create was refused (its connection is being disposed). */
+  onRefused(job: J): void;
+  /** The budget says the slot of `connection` was lost. */
+  onLost(connection: C): void;
 }

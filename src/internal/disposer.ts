@@ -8,6 +8,8 @@
  * the pool lets the connection go; `manager.dispose` itself is called through the outbox, once the
  * pool's state is consistent.
  */
+
+import type { ConnectionBudget } from '../budget.ts';
 import { ConnectionPoolTimeoutError } from '../errors.ts';
 import type { EventHub } from '../events.ts';
 import type { ConnectionManager } from '../manager.ts';
@@ -25,6 +27,7 @@ export class Disposer<E, C> {
   readonly #totals: PoolTotals;
   readonly #onSettled: () => void;
   readonly #outbox: Outbox;
+  readonly #budget: ConnectionBudget<E, C> | undefined;
   #running = 0;
   #abandoned = 0;
 
@@ -39,8 +42,10 @@ export class Disposer<E, C> {
     totals: PoolTotals,
     outbox: Outbox,
     onSettled: () => void,
+    budget?: ConnectionBudget<E, C>,
   ) {
     this.#outbox = outbox;
+    this.#budget = budget;
     this.#manager = manager;
     this.#timeout = timeout;
     this.#events = events;
@@ -61,15 +66,36 @@ export class Disposer<E, C> {
   /**
    * Disposes `connection`; the promise settles when `dispose` has, and never rejects.
    * @param awaited whether a caller awaits it (then its timer keeps the process alive).
+   * @param claimed whether it holds a budget slot: the budget's `release` runs first (its errors
+   *   are ignored; a slot comes back by itself when its connection dies).
    */
-  dispose(endpoint: E, connection: C, awaited: boolean): Promise<void> {
+  dispose(
+    endpoint: E,
+    connection: C,
+    awaited: boolean,
+    claimed = this.#budget !== undefined,
+  ): Promise<void> {
     this.#running++;
     return new Promise<void>((resolve) => {
-      this.#outbox.defer(this.#start, { endpoint, connection, awaited }, resolve);
+      this.#outbox.defer(this.#start, { endpoint, connection, awaited, claimed }, resolve);
     });
   }
 
   readonly #start = (job: DisposeJob<E, C>, done: () => void): void => {
+    const budget = this.#budget;
+    if (!job.claimed || budget === undefined) {
+      this.#dispose(job, done);
+      return;
+    }
+    new Promise<void>((resolve) => {
+      resolve(budget.release(job.endpoint, job.connection));
+    }).then(
+      () => this.#dispose(job, done),
+      () => this.#dispose(job, done),
+    );
+  };
+
+  #dispose(job: DisposeJob<E, C>, done: () => void): void {
     const { endpoint, connection, awaited } = job;
     const context = new LazyContext();
     const disposeTimeout = this.#timeout;
@@ -100,7 +126,7 @@ export class Disposer<E, C> {
         this.#disposed(timer, done);
       },
     );
-  };
+  }
 
   /** A create timed out: the manager may still return a connection, which must be disposed. */
   abandon(): void {
@@ -111,9 +137,9 @@ export class Disposer<E, C> {
    * The abandoned create ended, with the `connection` it returned late (which the pool never
    * counted: it is disposed now) or with none.
    */
-  abandonedEnded(endpoint: E, connection?: C): void {
+  abandonedEnded(endpoint: E, connection?: C, claimed = false): void {
     this.#abandoned--;
-    if (connection !== undefined) this.dispose(endpoint, connection, false);
+    if (connection !== undefined) this.dispose(endpoint, connection, false, claimed);
     this.#onSettled();
   }
 
@@ -129,4 +155,5 @@ interface DisposeJob<E, C> {
   readonly endpoint: E;
   readonly connection: C;
   readonly awaited: boolean;
+  readonly claimed: boolean;
 }

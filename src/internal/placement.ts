@@ -45,6 +45,7 @@ export function placeOf<E, C>(
   options: PlacementOptions,
 ): Placement {
   if (closed) return 'closed';
+  if (record.retired) return 'dead';
   if (record.lifetimeEndsAt <= t) return 'lifetime';
   if (how === 'released' && record.uses >= options.maxUses) return 'maxUses';
   const kept = how === 'unused' && record.kept;

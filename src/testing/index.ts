@@ -14,7 +14,8 @@ export type {
   ManagerCheckStepName,
 } from './check-connection-manager.ts';
 export { checkConnectionManager } from './check-connection-manager.ts';
-
+export type { MemoryBudgetOptions } from './memory-budget.ts';
+export { MemoryBudget } from './memory-budget.ts';
 export type {
   Deferred,
   MockAbort,

@@ -41,6 +41,13 @@ type ConnectCallback = (
   done: (release?: unknown) => void,
 ) => void;
 
+/** A `pg.Submittable` as pg's own (`pg.Query`, pg-cursor, pg-query-stream) are: an emitter. */
+interface SubmittableQuery extends pg.Submittable {
+  once(event: 'end', listener: () => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  handleError(error: Error, connection?: unknown): void;
+}
+
 /** What pg-pool sets on itself that `@types/pg` leaves out. */
 interface PgPoolInternals {
   readonly Client: new (config: pg.ClientConfig) => pg.Client;
@@ -185,7 +192,10 @@ export class PgPool extends pg.Pool {
         pingAfterIdle,
         this.options.onConnect,
       );
-      this.pool = new ConnectionPool(manager, pgPoolOptions(this.options, overrides));
+      this.pool = new ConnectionPool<string, pg.Client>(
+        manager,
+        pgPoolOptions(this.options, overrides),
+      );
       this.endpoint = OWN_ENDPOINT;
       this.#owned = true;
     }
@@ -258,8 +268,9 @@ export class PgPool extends pg.Pool {
   /**
    * Runs one query on a client of its own, released afterwards, as pg does: `(text)`,
    * `(text, values)`, `(config)`, each with an optional callback. A failed query destroys its
-   * client (pg releases it with the error). A Submittable (a cursor, a stream) is a TypeError:
-   * submit it on a client from `connect()`.
+   * client (pg releases it with the error). A Submittable (`pg.Query`, a cursor, a stream) is
+   * returned at once and submitted on a client of its own, released at its `'end'` (destroyed at
+   * its `'error'`).
    */
   override query<T extends pg.Submittable>(queryStream: T): T;
   override query<R extends unknown[] = unknown[], I = unknown[]>(
@@ -300,9 +311,7 @@ export class PgPool extends pg.Pool {
       args = undefined;
     }
     if (text !== null && typeof text === 'object' && typeof text.submit === 'function') {
-      throw new TypeError(
-        'PgPool: pool.query(submittable) is not supported; connect() a client and submit it there',
-      );
+      return this.#submit(text as SubmittableQuery);
     }
     const result = this.#run(text, args);
     if (cb === undefined) return this.#promise(result);
@@ -356,33 +365,37 @@ export class PgPool extends pg.Pool {
     // pg's message for a timeout tells a connect it started from a wait in the queue.
     const creates = this.idleCount === 0 && this.totalCount < this.pool.maxSize;
     this.#pending++;
-    return this.#acquire(performance.now(), undefined).then(
+    return this.#acquire(performance.now(), undefined, creates);
+  }
+
+  /**
+   * Acquires from the endpoint for a checkout. A connect's time in pg is its own: when a create
+   * that this acquire came to wait for (started for a connect that gave up) runs out of
+   * `createTimeout` before this connect's `connectionTimeoutMillis`, it acquires again for the
+   * time left. A view's connects have the shared pool's `acquireTimeout`, which the pool keeps.
+   */
+  #acquire(
+    startedAt: number,
+    timeout: number | undefined,
+    creates: boolean,
+  ): Promise<pg.PoolClient> {
+    const options = timeout === undefined ? undefined : { timeout };
+    return this.pool.acquire(this.endpoint, options).then(
       (client) => {
         this.#pending--;
         return this.#handOut(client);
       },
       (error: unknown) => {
+        const limit = this.#owned ? this.options.connectionTimeoutMillis : undefined;
+        const left = (limit || 0) - (performance.now() - startedAt);
+        if (error instanceof ConnectionPoolTimeoutError && left > 0 && !this.ending) {
+          return this.#acquire(startedAt, left, creates);
+        }
         this.#pending--;
         this.#maybeEnd();
         throw this.#pgError(error, creates);
       },
     );
-  }
-
-  /**
-   * Acquires from the endpoint. A connect's time in pg is its own: when a create that this
-   * acquire came to wait for (started for a connect that gave up) runs out of `createTimeout`
-   * before this connect's `connectionTimeoutMillis`, it acquires again for the time left.
-   */
-  #acquire(startedAt: number, timeout: number | undefined): Promise<pg.Client> {
-    const options = timeout === undefined ? undefined : { timeout };
-    return this.pool.acquire(this.endpoint, options).catch((error: unknown) => {
-      // A view's connects have the shared pool's acquireTimeout, which the pool keeps itself.
-      const limit = this.#owned ? this.options.connectionTimeoutMillis : undefined;
-      const left = (limit || 0) - (performance.now() - startedAt);
-      if (!(error instanceof ConnectionPoolTimeoutError) || left <= 0 || this.ending) throw error;
-      return this.#acquire(startedAt, left);
-    });
   }
 
   #pgError(error: unknown, created: boolean): unknown {
@@ -429,6 +442,28 @@ export class PgPool extends pg.Pool {
       }
       this.#maybeEnd();
     };
+  }
+
+  /**
+   * Submits `query` on a client of its own, released at the query's `'end'` (with the error at its
+   * `'error'`); a failed checkout is the query's error. Returns `query` at once, as pg's types say.
+   */
+  #submit(query: SubmittableQuery): SubmittableQuery {
+    this.#checkout().then(
+      (client) => {
+        let released = false;
+        const release = (error?: Error): void => {
+          if (released) return;
+          released = true;
+          client.release(error);
+        };
+        query.once('end', () => release());
+        query.once('error', (error: Error) => release(error));
+        client.query(query);
+      },
+      (error: Error) => query.handleError(error),
+    );
+    return query;
   }
 
   async #run(text: unknown, values: unknown[] | undefined): Promise<pg.QueryResult> {

@@ -1,0 +1,74 @@
+/**
+ * Acquirers waiting for a connection budget: the endpoints whose last claim was refused while
+ * they have acquirers that no create in flight will serve. Each is woken to try one create (a
+ * probe) by the budget's `watch`, where it has one, or else by a poll every `pollInterval` ms,
+ * jittered to between half and one and a half of it so that processes do not probe in step. The
+ * poll timer keeps the process alive: it serves acquirers who await it.
+ */
+import type { ConnectionBudget } from '../budget.ts';
+import type { EndpointPool } from '../endpoint-pool.ts';
+import { startTimer, type TimerHandle } from './timers.ts';
+
+/** Milliseconds between probes by default. */
+export const DEFAULT_POLL_INTERVAL = 500;
+
+export class BudgetWaits<E, C> {
+  readonly #budget: ConnectionBudget<E, C>;
+  readonly #interval: number;
+  readonly #onDue: (ep: EndpointPool<E, C>) => void;
+  readonly #waiting = new Set<EndpointPool<E, C>>();
+  #timer: TimerHandle | undefined = undefined;
+
+  /** @param onDue called (outside any operation) when `ep` may probe now. */
+  constructor(budget: ConnectionBudget<E, C>, onDue: (ep: EndpointPool<E, C>) => void) {
+    this.#budget = budget;
+    this.#interval = budget.pollInterval ?? DEFAULT_POLL_INTERVAL;
+    this.#onDue = onDue;
+  }
+
+  /** How many endpoints wait for budget. */
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  /** `ep`'s budget is full while acquirers wait there: wake it when room may have come back. */
+  wait(ep: EndpointPool<E, C>): void {
+    if (this.#waiting.has(ep)) return;
+    this.#waiting.add(ep);
+    const { watch } = this.#budget;
+    if (watch !== undefined) {
+      ep.unwatch = watch.call(this.#budget, ep.endpoint, () => this.#onDue(ep));
+      return;
+    }
+    this.#schedule();
+  }
+
+  /** `ep` no longer waits for budget. */
+  done(ep: EndpointPool<E, C>): void {
+    if (!this.#waiting.delete(ep)) return;
+    const unwatch = ep.unwatch;
+    ep.unwatch = null;
+    unwatch?.();
+    if (this.#waiting.size === 0) this.cancel();
+  }
+
+  /** Stops every wake-up (the pool is closed). */
+  cancel(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#waiting.size === 0) return;
+    for (const ep of [...this.#waiting]) this.done(ep);
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#interval === Number.POSITIVE_INFINITY) return;
+    const delay = this.#interval * (0.5 + Math.random());
+    this.#timer = startTimer(this.#poll, delay);
+  }
+
+  readonly #poll = (): void => {
+    this.#timer = undefined;
+    for (const ep of [...this.#waiting]) this.#onDue(ep);
+    if (this.#waiting.size > 0) this.#schedule();
+  };
+}
