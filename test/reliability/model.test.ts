@@ -255,8 +255,11 @@ const close = fc.constantFrom(undefined, 0, 10, 100).map((timeout) =>
       return () => {
         // Rule 12: waiters rejected at once, idle connections disposed (those in a check or a
         // hook when close came are disposed when it ends).
-        for (const a of waiting)
+        for (const a of waiting) {
+          // One busy in a hook (onConnectionDead, a check) is rejected when that ends.
+          if (a.state === 'pending' && model.mock.serving(a.endpoint) > 0) continue;
           assert.ok(a.reason instanceof ConnectionPoolClosedError, `#${a.seq} at close`);
+        }
         const busy = model.mock.busy();
         for (const conn of model.live())
           assert.ok(model.held.has(conn) || busy.has(conn), `idle ${conn.id} left after close`);

@@ -111,13 +111,23 @@ export class Reactions {
 
   #fire(trigger: Trigger): void {
     for (const r of [...this.#armed]) {
-      if (r.trigger !== trigger) continue;
-      const ran = this.budget.run(() => this.#act(r.action));
-      if (ran && !r.standing) this.#armed.splice(this.#armed.indexOf(r), 1);
+      if (r.trigger !== trigger || this.budget.exhausted) continue;
+      // A once reaction is disarmed before it runs: what it does may trigger it again.
+      if (!r.standing) this.#armed.splice(this.#armed.indexOf(r), 1);
+      this.budget.run(() => this.#act(r.action));
     }
   }
 
   #act(a: Action): void {
+    this.#model.reacting++;
+    try {
+      this.#do(a);
+    } finally {
+      this.#model.reacting--;
+    }
+  }
+
+  #do(a: Action): void {
     const model = this.#model;
     switch (a.verb) {
       case 'acquire':
