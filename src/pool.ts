@@ -122,14 +122,15 @@ export class ConnectionPool<E, C> {
     this.#expiry = new ExpiryCollector(
       resolved.backgroundCollector,
       resolved.disposeBatchSize,
-      (record) => this.#operation(this.#expire, record),
+      (record) =>
+        this.#operation(() => this.#retirement.dispose(record, expiryReason(record), false)),
     );
     this.#ledger = new Ledger(this.#expiry, this.#totals);
     this.#records = this.#ledger.records;
     this.#keepAlive =
       resolved.keepAliveInterval > 0 && manager.checkAliveness !== undefined
         ? new KeepAliveSweeper(resolved.keepAliveInterval, this.#endpoints, this.#expiry, (r, t) =>
-            this.#operation(this.#startKeepAlive, r, t),
+            this.#operation(() => this.#keepAliveCheck?.start(r, t)),
           )
         : null;
     this.#leaks =
@@ -137,7 +138,7 @@ export class ConnectionPool<E, C> {
         ? new LeakDetector(resolved.leakDetectionThreshold, this.#events)
         : null;
     this.#ledger.attach(this.#leaks, this.#keepAlive);
-    this.#backoff = new CreateBackoff(resolved, (ep) => this.#operation(this.#woken, ep));
+    this.#backoff = new CreateBackoff(resolved, (ep) => this.#operation(() => this.#woken(ep)));
     this.#disposer = new Disposer(
       manager,
       resolved.disposeTimeout,
@@ -150,7 +151,7 @@ export class ConnectionPool<E, C> {
     this.#budgetWaits =
       budget === undefined
         ? null
-        : new BudgetWaits(budget, (ep) => this.#operation(this.#probe, ep));
+        : new BudgetWaits(budget, (ep) => this.#operation(() => this.#pipeline.probe(ep)));
     this.#capacity = new Capacity(resolved, this.#ledger, this.#expiry, (victim) =>
       this.#retirement.evict(victim),
     );
@@ -162,6 +163,7 @@ export class ConnectionPool<E, C> {
       this.#totals,
       this.#disposer,
       this.#capacity,
+      this.#endpoints,
       forgetIfEmpty,
     );
     this.#retirement = retirement;
@@ -172,7 +174,7 @@ export class ConnectionPool<E, C> {
         retirement.dispose(record, reason, awaited, cause, replenish),
       freed: (ep, replenish) => retirement.freed(ep, replenish),
       closedError: (endpoint) => this.#closedError(endpoint),
-      evictSameScope: (ep) => this.#evictSameScope(ep),
+      evictSameScope: (ep) => retirement.evictSameScope(ep),
     };
     this.#pipeline = new AcquirePipeline(
       manager,
@@ -195,14 +197,14 @@ export class ConnectionPool<E, C> {
       resolved.createTimeout,
       this.#disposer,
       outbox,
-      (create, connection) => this.#operation(this.#created, create, connection),
-      (create, error) => this.#operation(this.#createFailed, create, error),
+      (create, connection) => this.#operation(() => this.#created(create, connection)),
+      (create, error) => this.#operation(() => this.#createFailed(create, error)),
       budget === undefined
         ? undefined
         : {
             budget,
-            onRefused: (create) => this.#operation(this.#refused, create),
-            onLost: (connection) => this.#operation(this.#lost, connection),
+            onRefused: (create) => this.#operation(() => this.#refused(create)),
+            onLost: (connection) => this.#operation(() => this.#retirement.retireLost(connection)),
           },
     );
     this.#capacity.attach(this.#creator);
@@ -509,7 +511,9 @@ export class ConnectionPool<E, C> {
     this.#outbox.enter();
     this.#closed = true;
     this.#capacity.closed = true;
-    const closed = this.#retirement.beginClose(timeout, () => this.#operation(this.#forceClose));
+    const closed = this.#retirement.beginClose(timeout, () =>
+      this.#operation(() => this.#forceClose()),
+    );
     this.#expiry.cancel();
     this.#keepAlive?.cancel();
     this.#leaks?.cancel();
@@ -603,18 +607,10 @@ export class ConnectionPool<E, C> {
   // ---- operations from timers and settled manager calls -------------------------------------
 
   /** Runs `step` as an operation: what it defers runs once it is over. */
-  #operation<A, B>(step: (a: A, b: B) => void, a?: A, b?: B): void {
+  #operation(step: () => void): void {
     this.#outbox.enter();
-    step.call(this, a as A, b as B);
+    step();
     this.#outbox.exit();
-  }
-
-  #expire(record: Rec<E, C>): void {
-    this.#retirement.dispose(record, expiryReason(record), false);
-  }
-
-  #startKeepAlive(record: Rec<E, C>, t: number): void {
-    this.#keepAliveCheck?.start(record, t);
   }
 
   #created(create: PendingCreate<E, C>, connection: C): void {
@@ -631,31 +627,6 @@ export class ConnectionPool<E, C> {
   #refused(create: PendingCreate<E, C>): void {
     this.#pipeline.refused(create);
     create.done?.(false, undefined);
-  }
-
-  #probe(ep: EndpointPool<E, C>): void {
-    this.#pipeline.probe(ep);
-  }
-
-  /** The budget lost the slot of `connection`: it is retired, at once if idle. */
-  #lost(connection: C): void {
-    const record = this.#records.get(connection);
-    if (record === undefined || record.retired) return;
-    record.retired = true;
-    if (record.state === 'idle') this.#retirement.dispose(record, 'dead', false);
-  }
-
-  /** See {@link PipelineHost.evictSameScope}. */
-  #evictSameScope(ep: EndpointPool<E, C>): boolean {
-    if (ep.budgetScope === undefined) return false;
-    for (const other of this.#endpoints.values()) {
-      if (other === ep || other.budgetScope !== ep.budgetScope) continue;
-      const victim = other.extra.head ?? other.persistent.head;
-      if (victim === null) continue;
-      this.#retirement.evict(victim);
-      return true;
-    }
-    return false;
   }
 
   /**

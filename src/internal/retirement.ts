@@ -4,7 +4,8 @@
  * evicted (its room goes to the acquirer that evicted it, for another endpoint). Either way the
  * ledger forgets it at once, and the `dispose` event and `manager.dispose` run through the outbox
  * once the current operation is over. `close` is done once no connection is left and no disposal
- * runs, nor (unless its timeout ran out) a create given up by `createTimeout`.
+ * runs, nor (unless its timeout ran out) a create given up by `createTimeout`. With a budget, a
+ * connection whose slot was lost is retired here too.
  */
 import type { EndpointPool } from '../endpoint-pool.ts';
 import type { DisposeReason, EventHub } from '../events.ts';
@@ -25,6 +26,7 @@ export class Retirement<E, C> {
   readonly #totals: PoolTotals;
   readonly #disposer: Disposer<E, C>;
   readonly #capacity: Capacity<E, C>;
+  readonly #endpoints: ReadonlyMap<unknown, EndpointPool<E, C>>;
   readonly #forgetIfEmpty: (ep: EndpointPool<E, C>) => void;
   #closing: Promise<void> | undefined = undefined;
   #closeDone: (() => void) | undefined = undefined;
@@ -39,8 +41,10 @@ export class Retirement<E, C> {
     totals: PoolTotals,
     disposer: Disposer<E, C>,
     capacity: Capacity<E, C>,
+    endpoints: ReadonlyMap<unknown, EndpointPool<E, C>>,
     forgetIfEmpty: (ep: EndpointPool<E, C>) => void,
   ) {
+    this.#endpoints = endpoints;
     this.#ledger = ledger;
     this.#events = events;
     this.#outbox = outbox;
@@ -74,6 +78,33 @@ export class Retirement<E, C> {
     this.#totals.evictions++;
     this.#letGo(victim, 'evicted', false, undefined);
     this.#forgetIfEmpty(victim.pool);
+  }
+
+  /**
+   * The budget lost the slot of `connection`: it is retired, disposed (as `'dead'`) at once if
+   * idle, or else when it comes back (placement disposes retired connections).
+   */
+  retireLost(connection: C): void {
+    const record = this.#ledger.records.get(connection);
+    if (record === undefined || record.retired) return;
+    record.retired = true;
+    if (record.state === 'idle') this.dispose(record, 'dead', false);
+  }
+
+  /**
+   * The budget refused `ep` a slot: evicts an idle connection of another endpoint whose slots are
+   * the same (the budget's scope), so its slot can serve `ep`. @returns whether it did.
+   */
+  evictSameScope(ep: EndpointPool<E, C>): boolean {
+    if (ep.budgetScope === undefined) return false;
+    for (const other of this.#endpoints.values()) {
+      if (other === ep || other.budgetScope !== ep.budgetScope) continue;
+      const victim = other.extra.head ?? other.persistent.head;
+      if (victim === null) continue;
+      this.evict(victim);
+      return true;
+    }
+    return false;
   }
 
   /** Room of `ep` was freed (a disposal, a failed create): it is handed on. */
