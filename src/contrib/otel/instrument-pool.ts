@@ -59,6 +59,9 @@ const OPTION_NAMES = ['poolName'];
  * - `db.client.connection.pending_requests` (observable up-down counter, `{request}`): queued
  *   acquirers per endpoint.
  * - `db.client.connection.timeouts` (counter, `{timeout}`): acquires that ran out of time.
+ * - With a connection `budget` only (not in the semantic conventions): `db.client.connection.budget.limit`,
+ *   `.budget.held` (slots this pool holds) and `.budget.pending_requests` (acquirers waiting for
+ *   budget), observable up-down counters per endpoint.
  * - `db.client.connection.create_time` (histogram, `s`): successful creates.
  * - `db.client.connection.wait_time` (histogram, `s`): every successful acquire, 0 when served at once.
  * - `db.client.connection.use_time` (histogram, `s`): acquire to release (discarded connections
@@ -112,7 +115,8 @@ export function instrumentPool<E, C>(
 
   const observe: BatchObservableCallback = (result) => {
     const current = new Map<string, { idle: number; used: number; pending: number }>();
-    for (const { endpoint, idle, acquired, waiting } of pool.stats().endpoints) {
+    const budgets = new Map<string, { limit: number; held: number; waiting: number }>();
+    for (const { endpoint, idle, acquired, waiting, budget } of pool.stats().endpoints) {
       const name = nameOf(endpoint);
       known.add(name);
       const sum = current.get(name);
@@ -122,6 +126,18 @@ export function instrumentPool<E, C>(
         sum.used += acquired;
         sum.pending += waiting;
       }
+      if (budget === undefined) continue;
+      const shared = budgets.get(name);
+      if (shared === undefined) budgets.set(name, { ...budget });
+      else {
+        shared.held += budget.held;
+        shared.waiting += budget.waiting;
+      }
+    }
+    for (const [name, { limit, held, waiting }] of budgets) {
+      result.observe(instruments.budgetLimit, limit, { [POOL_NAME]: name });
+      result.observe(instruments.budgetHeld, held, { [POOL_NAME]: name });
+      result.observe(instruments.budgetPending, waiting, { [POOL_NAME]: name });
     }
     for (const name of known) {
       const sum = current.get(name);
@@ -131,7 +147,14 @@ export function instrumentPool<E, C>(
       result.observe(instruments.max, pool.maxSize, { [POOL_NAME]: name });
     }
   };
-  const observables = [instruments.count, instruments.max, instruments.pendingRequests];
+  const observables = [
+    instruments.count,
+    instruments.max,
+    instruments.pendingRequests,
+    instruments.budgetLimit,
+    instruments.budgetHeld,
+    instruments.budgetPending,
+  ];
   meter.addBatchObservableCallback(observe, observables);
 
   let stopped = false;

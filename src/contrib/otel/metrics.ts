@@ -40,6 +40,22 @@ export function createInstruments(meter: Meter) {
       description: 'The number of current pending requests for an open connection.',
       unit: '{request}',
     }),
+    // Not in the semantic conventions: the connection budget shared by a fleet (SPEC §9).
+    budgetLimit: meter.createObservableUpDownCounter('db.client.connection.budget.limit', {
+      description: 'The most connections all processes sharing the connection budget may hold.',
+      unit: '{connection}',
+    }),
+    budgetHeld: meter.createObservableUpDownCounter('db.client.connection.budget.held', {
+      description: 'The connection budget slots this pool holds.',
+      unit: '{connection}',
+    }),
+    budgetPending: meter.createObservableUpDownCounter(
+      'db.client.connection.budget.pending_requests',
+      {
+        description: 'The number of pending requests waiting for room in the connection budget.',
+        unit: '{request}',
+      },
+    ),
     timeouts: meter.createCounter('db.client.connection.timeouts', {
       description:
         'The number of connection timeouts that have occurred trying to obtain a connection from the pool.',

@@ -6,7 +6,7 @@ import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-m
 import { instrumentPool } from '../../../src/contrib/otel/index.ts';
 import { ConnectionPool } from '../../../src/index.ts';
 import type { MockConnection } from '../../../src/testing/index.ts';
-import { MockConnectionManager } from '../../../src/testing/index.ts';
+import { MemoryBudget, MockConnectionManager } from '../../../src/testing/index.ts';
 import type { Clock } from '../../helpers/pool.ts';
 import { closePool, fulfilled, rejected, track, useFakeClock } from '../../helpers/pool.ts';
 
@@ -326,6 +326,27 @@ describe('instrumentPool (OpenTelemetry metrics)', () => {
     await two.pool.release(fulfilled(c));
     await closePool(one.pool, clock);
     await closePool(two.pool, clock);
+  });
+
+  it('reports the connection budget: its limit, the slots held and the acquirers waiting for it', async () => {
+    const meter = provider.getMeter('test');
+    const budget = new MemoryBudget<Endpoint, MockConnection<Endpoint>>({ limit: 1 });
+    const mock = new MockConnectionManager<Endpoint>();
+    const pool = new ConnectionPool(mock, { maxSize: 2, totalMaxSize: 4, budget });
+    instrumentPool(pool, meter);
+    const a = track(pool.acquire('db'));
+    const b = track(pool.acquire('db', { timeout: Number.POSITIVE_INFINITY }));
+    await clock.tickAsync(1);
+    const metrics = await collect(reader, clock);
+    assert.deepEqual(points(metrics, 'db.client.connection.budget.limit'), [[{ [POOL]: 'db' }, 1]]);
+    assert.deepEqual(points(metrics, 'db.client.connection.budget.held'), [[{ [POOL]: 'db' }, 1]]);
+    assert.deepEqual(points(metrics, 'db.client.connection.budget.pending_requests'), [
+      [{ [POOL]: 'db' }, 1],
+    ]);
+    await pool.release(fulfilled(a));
+    await clock.tickAsync(1);
+    await pool.release(fulfilled(b));
+    await closePool(pool, clock);
   });
 
   it('names other endpoints as JSON with sorted keys, adding up endpoints that share a name', async () => {
