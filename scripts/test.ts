@@ -1,12 +1,14 @@
 // Runs the tests on every runtime the library supports, one after another:
 //   node20    the machine's Node.js, through tsx: every test/**/*.test.ts
-//   node24    Node.js 24, running the TypeScript natively: every test file
+//   node24    Node.js 24, running the TypeScript natively: the portable tests
 //   bun       `bun test`: every test file
 //   deno      `deno test`: every test file
-//   chromium  headless Chromium (test/browser/run.ts): the portable tests, those outside
-//             test/integration/ (real servers, child processes)
-// less the files `notOn` below keeps from a runtime, each with its reason. A case that a runtime's
-// own bug breaks is marked in its test file with skipOn() (test/integration/helpers/runtime.ts).
+//   chromium  headless Chromium (test/browser/run.ts): the portable tests
+// Portable = every test file except those under test/integration/ (real servers, child processes).
+// Node.js 24 passes those too, but they add minutes to a run and little that Node.js 20 does not
+// show. A runtime leaves out the files `notOn` below lists for it, each with its reason. A case
+// that a runtime's own bug breaks is marked in its test file with skipOn()
+// (test/integration/helpers/runtime.ts).
 // Node.js 24, Bun and Deno come from test/runtimes/, a private package installed on first use;
 // Chromium from the system (see test/browser/chromium.ts): without it the run stops at once.
 //
@@ -79,9 +81,10 @@ function bunSummary(output: string): Counts | undefined {
   };
 }
 
-// deno test: `ok | 12 passed (76 steps) | 0 failed | 1 ignored (2 steps) (1s)`. Deno runs a describe() as a test and its
-// it()s as its steps; node and bun count only the it()s. So the groups (a name printed alone as
-// `name ...` before its steps, then again with its result) are taken off to count the same tests.
+// deno test: `ok | 12 passed (76 steps) | 0 failed | 1 ignored (2 steps) (1s)`. Deno runs a
+// describe() as a test and its it()s as its steps; node and bun count only the it()s. So the groups
+// (a name printed alone as `name ...` before its steps, then again with its result) are taken off
+// to count the same tests.
 function denoSummary(output: string): Counts | undefined {
   const m = output.match(
     /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| (\d+) ignored(?: \((\d+) steps?\))?)?/m,
@@ -111,7 +114,7 @@ const runtimes: Record<string, Runtime> = {
     summary: nodeSummary,
   },
   node24: {
-    portable: false,
+    portable: true,
     command: (files) => [runtimeBin('node'), ['--test', '--test-reporter=spec', ...files]],
     summary: nodeSummary,
   },

@@ -75,7 +75,7 @@ export const beforeEach = hook('beforeEach');
 /** Runs `fn` after each test of the enclosing suite and of the suites inside it. */
 export const afterEach = hook('afterEach');
 
-/** Runs `fns` in order; resolves with the first error, or undefined. Each runs whatever came before. */
+/** Runs every one of `fns` in order, whatever the others did; resolves with the first error. */
 async function attempt(fns: Body[]): Promise<{ error: unknown } | undefined> {
   let failure: { error: unknown } | undefined;
   for (const fn of fns) {

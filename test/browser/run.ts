@@ -2,8 +2,8 @@
 // as the runtime `chromium`). Each file is bundled with esbuild for the browser, with node:test
 // and node:assert/strict replaced by node-test.ts and node-assert.ts beside this file (any other
 // node: import fails the file), served from 127.0.0.1 and run in a page of its own. Prints a line
-// per test and, last, node --test's summary lines (`ℹ pass N`, `ℹ fail N`), which scripts/test.ts
-// reads. Exits non-zero when a test, a page or a bundle fails.
+// per test and, last, node --test's summary lines (`ℹ pass N`, `ℹ fail N`), which
+// scripts/test.ts reads. Exits non-zero when a test, a page or a bundle fails.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

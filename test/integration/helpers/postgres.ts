@@ -236,10 +236,13 @@ function serverUser(): Owner | undefined {
 
 /** English messages whatever the machine's locale: readiness is detected from the log. */
 const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+// A directory every user may enter: Deno 2.9 enters a child's cwd after switching to its uid, and
+// fails with EPERM where that user cannot enter the inherited one (a checkout made by mktemp -d).
+const cwd = tmpdir();
 
 /** Runs `file` to completion, rejecting with its output when it fails. */
 async function run(file: string, owner: Owner | undefined, args: string[]): Promise<void> {
-  const child = spawn(file, args, { ...owner, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { ...owner, env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -268,7 +271,7 @@ async function launch(
     dataDir,
     ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ];
-  const child = spawn(file, args, { ...owner, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(file, args, { ...owner, env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   // The log must be read for as long as the server runs, or it blocks once the pipe is full.
   let log = '';
   const ready = new Promise<void>((resolve, reject) => {
