@@ -151,7 +151,7 @@ export class ConnectionPool<E, C> {
     this.#budgetWaits =
       budget === undefined
         ? null
-        : new BudgetWaits(budget, (ep) => this.#operation(() => this.#pipeline.probe(ep)));
+        : new BudgetWaits(budget, outbox, (ep) => this.#operation(() => this.#pipeline.probe(ep)));
     this.#capacity = new Capacity(resolved, this.#ledger, this.#expiry, (victim) =>
       this.#retirement.evict(victim),
     );

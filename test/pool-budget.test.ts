@@ -208,6 +208,38 @@ describe('connection budget', () => {
     await pool.close();
   });
 
+  it("a budget's watch wakes the waiting acquirers, and is stopped when none wait", async () => {
+    const memory = new MemoryBudget<string, MockConnection>({ limit: 1 });
+    const watching: Array<() => void> = [];
+    let stopped = 0;
+    const budget = {
+      limit: (endpoint: string) => memory.limit(endpoint),
+      claim: memory.claim.bind(memory),
+      release: memory.release.bind(memory),
+      pollInterval: Number.POSITIVE_INFINITY,
+      watch(_endpoint: string, onRoom: () => void) {
+        watching.push(onRoom);
+        return () => stopped++;
+      },
+    };
+    const a = makePool<string>({ budget, minIdle: 0 });
+    const b = makePool<string>({ budget, minIdle: 0 });
+    const x = await a.pool.acquire('db');
+    const waiting = track(b.pool.acquire('db', { timeout: 10_000 }));
+    await clock.tickAsync(5_000);
+    pending(waiting);
+    assert.equal(watching.length, 1);
+    assert.equal(b.mock.created.length, 1, 'no poll: only the first, refused, create');
+    await a.pool.discard(x);
+    watching[0]?.();
+    await settle(clock);
+    assert.equal(waiting.state, 'fulfilled');
+    assert.equal(stopped, 1);
+    await b.pool.release(await waiting.promise);
+    await closePool(a.pool, clock);
+    await closePool(b.pool, clock);
+  });
+
   it('close stops the polls and ends the waits', async () => {
     const { a, b } = fleet(1, 100);
     const x = await a.pool.acquire('db');

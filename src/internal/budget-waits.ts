@@ -3,10 +3,12 @@
  * they have acquirers that no create in flight will serve. Each is woken to try one create (a
  * probe) by the budget's `watch`, where it has one, or else by a poll every `pollInterval` ms,
  * jittered to between half and one and a half of it so that processes do not probe in step. The
- * poll timer keeps the process alive: it serves acquirers who await it.
+ * poll timer keeps the process alive: it serves acquirers who await it. `watch` and the function
+ * it returns are the budget's code: they run through the outbox, like every call into user code.
  */
 import type { ConnectionBudget } from '../budget.ts';
 import type { EndpointPool } from '../endpoint-pool.ts';
+import type { Outbox } from './outbox.ts';
 import { startTimer, type TimerHandle } from './timers.ts';
 
 /** Milliseconds between probes by default. */
@@ -16,12 +18,18 @@ export class BudgetWaits<E, C> {
   readonly #budget: ConnectionBudget<E, C>;
   readonly #interval: number;
   readonly #onDue: (ep: EndpointPool<E, C>) => void;
+  readonly #outbox: Outbox;
   readonly #waiting = new Set<EndpointPool<E, C>>();
   #timer: TimerHandle | undefined = undefined;
 
   /** @param onDue called (outside any operation) when `ep` may probe now. */
-  constructor(budget: ConnectionBudget<E, C>, onDue: (ep: EndpointPool<E, C>) => void) {
+  constructor(
+    budget: ConnectionBudget<E, C>,
+    outbox: Outbox,
+    onDue: (ep: EndpointPool<E, C>) => void,
+  ) {
     this.#budget = budget;
+    this.#outbox = outbox;
     this.#interval = budget.pollInterval ?? DEFAULT_POLL_INTERVAL;
     this.#onDue = onDue;
   }
@@ -35,20 +43,24 @@ export class BudgetWaits<E, C> {
   wait(ep: EndpointPool<E, C>): void {
     if (this.#waiting.has(ep)) return;
     this.#waiting.add(ep);
-    const { watch } = this.#budget;
-    if (watch !== undefined) {
-      ep.unwatch = watch.call(this.#budget, ep.endpoint, () => this.#onDue(ep));
+    if (this.#budget.watch !== undefined) {
+      this.#outbox.defer(this.#watch, ep, undefined);
       return;
     }
     this.#schedule();
   }
+
+  readonly #watch = (ep: EndpointPool<E, C>): void => {
+    if (!this.#waiting.has(ep) || ep.unwatch !== null) return; // done before its turn came
+    ep.unwatch = this.#budget.watch?.(ep.endpoint, () => this.#onDue(ep)) ?? null;
+  };
 
   /** `ep` no longer waits for budget. */
   done(ep: EndpointPool<E, C>): void {
     if (!this.#waiting.delete(ep)) return;
     const unwatch = ep.unwatch;
     ep.unwatch = null;
-    unwatch?.();
+    if (unwatch !== null) this.#outbox.defer(callUnwatch, unwatch, undefined);
     if (this.#waiting.size === 0) this.cancel();
   }
 
@@ -71,4 +83,8 @@ export class BudgetWaits<E, C> {
     for (const ep of [...this.#waiting]) this.#onDue(ep);
     if (this.#waiting.size > 0) this.#schedule();
   };
+}
+
+function callUnwatch(unwatch: () => void): void {
+  unwatch();
 }
