@@ -1,10 +1,12 @@
 // PgFleetBudget against a real PostgreSQL (SPEC §9), called directly on pg clients: bad input,
 // the lock keys, one claim takes at most one lock, the slots are distinct and never more than the
-// limit, a slot comes back when its session ends, a pooler is refused, an aborted claim.
+// limit, a slot comes back when its session ends, a pooler is refused, an aborted claim; and in
+// one pool: an endpoint without a limit, a pooler refused as ConnectionBudgetUnavailableError.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import pg from 'pg';
-import { PgFleetBudget } from '../../../src/contrib/pg/index.ts';
+import { PgConnectionManager, PgFleetBudget } from '../../../src/contrib/pg/index.ts';
+import { ConnectionBudgetUnavailableError, ConnectionPool } from '../../../src/index.ts';
 import { advisoryLocks, backendsSettle } from '../helpers/postgres.ts';
 import { backendPid, usePostgres } from './use-postgres.ts';
 
@@ -29,6 +31,14 @@ async function connect(count: number): Promise<pg.Client[]> {
 }
 
 const context = { signal: new AbortController().signal, lost: () => undefined };
+
+/** How many slot locks of any budget the session of `client` holds, asked on `client`. */
+async function budgetSlots(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND pid = pg_backend_pid()",
+  );
+  return rows[0]?.n ?? 0;
+}
 
 /** How many advisory locks of any key the session of `client` holds. */
 async function locksOfSession(client: pg.Client): Promise<number> {
@@ -205,5 +215,56 @@ describe('PgFleetBudget', { timeout: 30_000 }, () => {
       (error: unknown) => error === reason,
     );
     assert.equal(await locksOfSession(client!), 0);
+  });
+
+  it('through a pool: an endpoint missing from an object limit rejects the acquire', async () => {
+    const pool = new ConnectionPool(
+      new PgConnectionManager({ main: db.server.config, other: db.server.config }),
+      { budget: new PgFleetBudget({ name: 'fleet-pool', limit: { main: 2 } }) },
+    );
+    try {
+      await assert.rejects(
+        pool.acquire('other'),
+        new RangeError(
+          'PgFleetBudget "fleet-pool" has no limit for endpoint "other"; it has limits for "main"',
+        ),
+      );
+      assert.equal(await pool.connection('main', (client) => budgetSlots(client)), 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('through a pool: a client behind a pooler fails its create with ConnectionBudgetUnavailableError', async () => {
+    /** A client that sees another process id at login than its backend's, as behind PgBouncer. */
+    class BehindPooler extends pg.Client {
+      announced: number | null = null;
+      get processID(): number | null {
+        return this.announced;
+      }
+      set processID(pid: number | null) {
+        this.announced = pid === null ? null : pid + 1;
+      }
+    }
+    const pool = new ConnectionPool(
+      new PgConnectionManager({ main: db.server.config }, { Client: BehindPooler }),
+      { budget: new PgFleetBudget({ name: 'fleet-pooler', limit: 2 }), acquireTimeout: 1_000 },
+    );
+    try {
+      const error = await pool.acquire('main').catch((reason: unknown) => reason);
+      assert.ok(error instanceof ConnectionBudgetUnavailableError);
+      assert.equal(error.code, 'ERR_POOL_BUDGET_UNAVAILABLE');
+      assert.equal(
+        error.message,
+        'The connection budget for endpoint "main" could not be reached; the connection was closed',
+      );
+      assert.match(
+        String((error.cause as Error).message),
+        /^PgFleetBudget "fleet-pooler": endpoint "main" is reached through a connection pooler /,
+      );
+      assert.equal(await backendsSettle(db.server, 0), 0, 'the refused client was closed');
+    } finally {
+      await pool.close();
+    }
   });
 });
