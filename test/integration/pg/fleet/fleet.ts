@@ -40,7 +40,10 @@ export type Command =
   | { op: 'load'; clients: number; holdMs: number }
   /** Stop the loops; replies with the queries done and the acquires that failed. */
   | { op: 'stop' }
-  /** The pool's size, idle connections and waiting acquirers. */
+  /**
+   * The pool's size, idle connections and waiting acquirers, and `Date.now()` when it first
+   * disposed of an expired idle connection (null: never).
+   */
   | { op: 'stats' }
   /** Close the pool. */
   | { op: 'close' };
@@ -53,7 +56,7 @@ export type Reply =
   | { op: 'free' }
   | { op: 'load' }
   | { op: 'stop'; queries: number; errors: number }
-  | { op: 'stats'; size: number; idle: number; waiting: number }
+  | { op: 'stats'; size: number; idle: number; waiting: number; idleExpiredAt: number | null }
   | { op: 'close' }
   | { op: 'failed'; error: WireError };
 

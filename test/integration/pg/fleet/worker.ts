@@ -8,6 +8,8 @@ import { ConnectionPool } from '../../../../src/index.ts';
 import type { Command, FleetSettings, Reply, WireError } from './fleet.ts';
 
 let pool: ConnectionPool<'main', pg.Client> | undefined;
+/** `Date.now()` when the pool first disposed of an idle connection that expired. */
+let idleExpiredAt: number | null = null;
 const held: pg.Client[] = [];
 let load:
   | { stop: boolean; queries: number; errors: number; loops: Array<Promise<void>> }
@@ -58,6 +60,10 @@ async function run(command: Command): Promise<Reply> {
     case 'pool':
       await closePool();
       pool = makePool(command.settings);
+      idleExpiredAt = null;
+      pool.on('dispose', ({ reason }) => {
+        if (reason === 'idle') idleExpiredAt ??= Date.now();
+      });
       return { op: 'pool' };
     case 'hold': {
       const results = await Promise.allSettled(
@@ -91,7 +97,7 @@ async function run(command: Command): Promise<Reply> {
     }
     case 'stats': {
       const { size, idle, waiting } = current().stats();
-      return { op: 'stats', size, idle, waiting };
+      return { op: 'stats', size, idle, waiting, idleExpiredAt };
     }
     case 'close':
       await closePool();
