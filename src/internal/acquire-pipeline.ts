@@ -127,7 +127,7 @@ export class AcquirePipeline<E, C> {
       const record = this.#takeIdle(ep, t);
       if (record !== null) {
         const alive = this.#checkForReuse(record, t);
-        if (alive === true && this.#usable(record)) {
+        if (alive === true) {
           const prepared = this.#onAcquire(record);
           // A synchronous hook takes no time: the connection is handed out at `t`.
           if (!isThenable(prepared) && this.#usable(record)) {

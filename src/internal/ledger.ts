@@ -81,36 +81,31 @@ export class Ledger<E, C> {
   move(record: Rec<E, C>, to: ConnectionState, t: number): void {
     const ep = record.pool;
     const from = record.state;
+    record.state = to;
     if (from === 'idle') {
       if (record.persistent) ep.persistent.remove(record);
       else ep.extra.remove(record);
       this.#expiry.remove(record);
-    } else {
-      if (from === 'acquired' && record.heapIndex !== -1) this.#leaks?.release(record);
-      if (to === 'idle' || to === 'disposed') ep.acquired--;
+      if (to !== 'disposed') ep.acquired++; // reserved: counted as acquired from now
+    } else if (from === 'acquired' && record.heapIndex !== -1) {
+      this.#leaks?.release(record);
     }
-    record.state = to;
-    switch (to) {
-      case 'idle':
-        if (record.persistent) ep.persistent.push(record);
-        else ep.extra.push(record);
-        this.#expiry.add(record);
-        this.#keepAlive?.schedule(t);
-        record.acquisition = null;
-        return;
-      case 'disposed':
-        this.records.delete(record.connection);
-        this.size--;
-        this.#totals.disposed++;
-        record.acquisition = null;
-        return;
-      case 'acquired':
-        record.acquisition = null;
-        if (record.stack !== undefined) this.#leaks?.hold(record, t);
-        return;
-      default:
-        // reserved, releasing: counted as acquired, as before (from idle: counted from now).
-        if (from === 'idle') ep.acquired++;
+    if (to === 'idle') {
+      ep.acquired--;
+      if (record.persistent) ep.persistent.push(record);
+      else ep.extra.push(record);
+      this.#expiry.add(record);
+      this.#keepAlive?.schedule(t);
+      record.acquisition = null;
+    } else if (to === 'acquired') {
+      record.acquisition = null;
+      if (record.stack !== undefined) this.#leaks?.hold(record, t);
+    } else if (to === 'disposed') {
+      if (from !== 'idle') ep.acquired--;
+      this.records.delete(record.connection);
+      this.size--;
+      this.#totals.disposed++;
+      record.acquisition = null;
     }
   }
 }
