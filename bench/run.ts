@@ -13,6 +13,7 @@ import { concurrent } from './scenarios/concurrent.ts';
 import { endpoints } from './scenarios/endpoints.ts';
 import { handoff } from './scenarios/handoff.ts';
 import { memory } from './scenarios/memory.ts';
+import { pgScenario } from './scenarios/pg.ts';
 import { sequential } from './scenarios/sequential.ts';
 import { sockets } from './scenarios/sockets.ts';
 
@@ -23,6 +24,7 @@ const SCENARIOS: readonly Scenario[] = [
   handoff,
   memory,
   sockets,
+  pgScenario,
 ];
 
 /** What a results file holds. */
@@ -96,6 +98,7 @@ const results: Results = {
     'generic-connection-pool': versionOf('../package.json'),
     'generic-pool': versionOf('../node_modules/generic-pool/package.json'),
     tarn: versionOf('../node_modules/tarn/package.json'),
+    pg: versionOf('../node_modules/pg/package.json'),
   },
   commit: commitOf(),
   rows: [],

@@ -24,7 +24,7 @@ function sharedPool(options: PoolOptions<Endpoint> = {}): ConnectionPool<Endpoin
     master: { ...db.server.config, application_name: 'master' },
     replica: { ...db.server.config, application_name: 'replica' },
   });
-  const pool = new ConnectionPool(manager, { minIdle: 0, ...options });
+  const pool = new ConnectionPool<Endpoint, pg.Client>(manager, { minIdle: 0, ...options });
   shared.push(pool);
   return pool;
 }

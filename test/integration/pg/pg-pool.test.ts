@@ -60,8 +60,8 @@
 //   calls onConnect for each new client ......................... 'onConnect: runs once per new client, sync or async'
 //   cleans up clients after repeated hook failures .............. 'onConnect: ten failures leave nothing behind, then it works'
 // submittable.js
-//   is returned from the query method ........................... pending in pg-pool itself (never run there: its
-//     pool.query leaks the client); ours: 'query(submittable) is a TypeError'
+//   is returned from the query method ........................... 'query(submittable): returned at once, run on a client of its own, released at its end'
+//     (pending in pg-pool itself, never run there: its pool.query never releases that client)
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
@@ -305,13 +305,28 @@ describe('PgPool (pg-pool 3.14 suite: API, ending, errors, events)', { timeout: 
     );
   });
 
-  it('query(submittable) is a TypeError', () => {
+  it('query(submittable): returned at once, run on a client of its own, released at its end', async () => {
     const pool = pgPool();
-    assert.throws(() => pool.query(new pg.Query('SELECT 1')), {
-      name: 'TypeError',
-      message:
-        'PgPool: pool.query(submittable) is not supported; connect() a client and submit it there',
-    });
+    const query = new pg.Query('SELECT generate_series(1, 3) AS n');
+    assert.equal(pool.query(query), query);
+    const rows: unknown[] = [];
+    query.on('row', (row: { n: number }) => rows.push(row.n));
+    await new Promise((resolve) => query.once('end', resolve));
+    await new Promise((resolve) => setImmediate(resolve)); // the pool's 'end' listener runs next
+    assert.deepEqual(rows, [1, 2, 3]);
+    assert.deepEqual(counts(pool), { total: 1, idle: 1, waiting: 0 });
+    const failing = pool.query(new pg.Query('SELECT nope'));
+    const [error] = (await once(failing, 'error')) as [Error];
+    assert.equal(error.message, 'column "nope" does not exist');
+    assert.deepEqual(counts(pool), { total: 0, idle: 0, waiting: 0 }, 'released with the error');
+  });
+
+  it('query(submittable) on an ended pool gets the error', async () => {
+    const pool = pgPool();
+    await pool.end();
+    const query = pool.query(new pg.Query('SELECT 1'));
+    const [error] = (await once(query, 'error')) as [Error];
+    assert.equal(error.message, 'Cannot use a pool after calling end on the pool');
   });
 
   it('query: a client ended during the query fails it', async () => {
