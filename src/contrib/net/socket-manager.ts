@@ -1,19 +1,27 @@
 /**
  * The lifecycle every socket manager shares; subclasses only say how to start connecting.
  *
- * How an idle socket is watched, cheaply and without touching a user's data:
- * - From `create` to the first `onAcquire`, and from every `onRelease` to the next `onAcquire`, the
- *   socket carries two listeners, the same two functions for every socket (no closure per socket
- *   or per release): an `'error'` listener, so an error while idle (a reset) cannot crash the process (the
- *   error destroys the socket and stays in `socket.errored`), and a `'readable'` listener, which
- *   keeps the socket from flowing, so bytes that arrive while idle stay in its buffer instead of
- *   being emitted to nobody.
- * - `checkAliveness` then only reads flags: dead once the socket is destroyed (it errored, or the
- *   peer closed it), ended, no longer writable, or has unread bytes (data arrived while idle, or the
- *   last user left some unread: either way the protocol is out of step).
- * - `onAcquire` takes both listeners off. Node.js then puts the socket back in the state of a fresh
- *   one (neither flowing nor paused: a `'data'` listener starts the flow), and its `'error'` events
- *   are its user's to handle, as for any socket.
+ * How an idle socket is watched, cheaply and without touching a user's data. A socket is idle from
+ * `create` to the first `onAcquire`, and from every `onRelease` to the next `onAcquire`:
+ * - it carries one `'error'` listener, the same function for every socket (no closure per socket
+ *   or per release), so an error while idle (a reset) cannot crash the process: the error
+ *   destroys the socket and stays in `socket.errored`;
+ * - it never flows: `onRelease` pauses a socket its user left flowing, so bytes that arrive while
+ *   idle stay in its buffer instead of being emitted to nobody (a fresh or paused socket buffers
+ *   them already).
+ *
+ * `checkAliveness` then only reads flags: dead once the socket is destroyed (it errored, or the
+ * peer closed it), ended, no longer writable, or has unread bytes (data arrived while idle, or the
+ * last user left some unread: either way the protocol is out of step).
+ *
+ * `onAcquire` takes the `'error'` listener off and puts a paused socket back in the state of a
+ * fresh one (neither flowing nor paused: a `'data'` listener starts the flow); its `'error'` events
+ * are its user's to handle, as for any socket.
+ *
+ * Per acquire and release that is one listener added or removed and one flag read (and written
+ * when the user left the socket flowing or paused). It used to be a `'readable'` listener too,
+ * whose every addition and removal schedules work on the stream (a `read(0)` and a re-evaluation
+ * of its flowing state, one `process.nextTick` each).
  */
 import type * as net from 'node:net';
 import { inspect } from 'node:util';
@@ -23,17 +31,22 @@ import { BaseConnectionManager } from '../../index.ts';
 /** Swallows an idle socket's error; the error destroys the socket, which makes it dead. */
 function ignoreIdleError(): void {}
 
-/** A `'readable'` listener keeps the socket non-flowing: data arriving while idle stays buffered. */
-function keepBuffered(): void {}
+/** Node.js types `readableFlowing` read-only, but its setter is what resets the flowing state. */
+type Resettable = { readableFlowing: boolean | null };
 
+/** Watches an idle socket: its errors are swallowed, and it does not flow (see the file header). */
 function watchIdle(socket: net.Socket): void {
   socket.on('error', ignoreIdleError);
-  socket.on('readable', keepBuffered);
+  if (socket.readableFlowing === true) socket.pause();
 }
 
+/**
+ * Hands an idle socket over: its errors are its user's again, and a paused socket becomes neither
+ * flowing nor paused, as a fresh one (`readableFlowing` is writable for exactly this).
+ */
 function unwatchIdle(socket: net.Socket): void {
   socket.off('error', ignoreIdleError);
-  socket.off('readable', keepBuffered);
+  if (socket.readableFlowing === false) (socket as Resettable).readableFlowing = null;
 }
 
 /**

@@ -82,6 +82,46 @@ for (const kind of netKinds) {
       await pool.close();
     });
 
+    it('leaves a socket it hands out as it was: its own listeners, neither flowing nor paused', async (t) => {
+      const { pool, created } = poolOn(t, setup);
+      const counts = (s: net.Socket) =>
+        ['error', 'readable', 'data', 'end', 'close'].map((event) => s.listenerCount(event));
+      const socket = await pool.acquire(setup.endpoint);
+      const handedOut = counts(socket);
+      assert.equal(socket.readableFlowing, null);
+      for (const leave of [() => socket.pause(), () => socket.resume()]) {
+        assert.equal(await request(socket, 'x'), 'echo: x');
+        leave();
+        await pool.release(socket);
+        assert.equal(socket.readableFlowing, false, 'an idle socket does not flow');
+        assert.equal(await pool.acquire(setup.endpoint), socket);
+        assert.equal(socket.readableFlowing, null);
+        assert.deepEqual(counts(socket), handedOut);
+      }
+      await pool.release(socket);
+      assert.deepEqual(created, [socket]);
+      await pool.close();
+    });
+
+    it('delivers nothing to a listener left on a socket while it is idle: it is dead', async (t) => {
+      const { pool, created, disposed } = poolOn(t, setup);
+      const first = await pool.acquire(setup.endpoint);
+      assert.equal(await request(first, 'one'), 'echo: one');
+      const late: Buffer[] = [];
+      first.on('data', (chunk: Buffer) => late.push(chunk));
+      first.resume();
+      await pool.release(first);
+      const bytesRead = first.bytesRead;
+      setup.server.peerOf(first).write('unsolicited\n');
+      while (first.bytesRead === bytesRead) await new Promise(setImmediate);
+      assert.deepEqual(late, []);
+      const second = await pool.acquire(setup.endpoint);
+      assert.deepEqual(created, [first, second]);
+      assert.deepEqual(disposed, [{ socket: first, reason: 'dead' }]);
+      await pool.release(second);
+      await pool.close();
+    });
+
     const deaths: Array<{
       what: string;
       when: boolean;
