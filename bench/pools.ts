@@ -3,6 +3,8 @@
  * objects made by a trivial synchronous manager (no I/O). Only the construction is shared: every
  * scenario writes its own loop per pool, so each call site sees one pool type, as in an application.
  * The one exception is handoff's `measure`, which drives all four through one `Handoffs` interface.
+ * `peers` gives each pool with no per-use work; `validatingPeers` the same pools with the per-use
+ * hooks a real driver has, each pool's own way.
  */
 import * as genericPool from 'generic-pool';
 import * as tarn from 'tarn';
@@ -116,3 +118,68 @@ export function peers(max: number, min: number): Peers {
     close: () => Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]),
   };
 }
+
+/** An aliveness check as drivers write it: async, with nothing to wait for. */
+async function aliveAsync(): Promise<boolean> {
+  return true;
+}
+
+/** A per-use hook as drivers write it: async, with nothing to wait for. */
+async function hookAsync(): Promise<void> {}
+
+/**
+ * The three pools of `peers`, each with what a real driver adds to every use: ours with an async
+ * `checkAliveness`, `onAcquire` and `onRelease`; generic-pool with `testOnBorrow` and an async
+ * `validate`; tarn with `validate` (tarn calls it synchronously: it takes no promise).
+ */
+export function validatingPeers(max: number, min: number): Peers {
+  const pool = new ConnectionPool<string, Conn>(
+    {
+      create: newConn,
+      dispose: () => {},
+      checkAliveness: aliveAsync,
+      onAcquire: hookAsync,
+      onRelease: hookAsync,
+    },
+    { maxSize: max, minIdle: min },
+  );
+  const gp = genericPool.createPool<Conn>(
+    { create: async () => newConn(), destroy: async () => {}, validate: aliveAsync },
+    { max, min, testOnBorrow: true },
+  );
+  const tp = new tarn.Pool<Conn>({
+    create: async () => newConn(),
+    destroy: () => {},
+    validate: () => true,
+    max,
+    min,
+  });
+  return {
+    ours: pool,
+    genericPool: gp,
+    tarn: tp,
+    close: () => Promise.all([pool.close(), closeGenericPool(gp), tp.destroy()]),
+  };
+}
+
+/** The contender names of `validatingPeers`' pools in the results. */
+export const VALIDATING = {
+  ours: 'ours, async hooks',
+  genericPool: 'generic-pool, validate',
+  tarn: 'tarn, validate',
+} as const;
+
+/** The notes of `validatingPeers`' rows. */
+export const validatingNotes: Readonly<Record<string, string>> = {
+  [VALIDATING.ours]:
+    'async checkAliveness, onAcquire and onRelease (every driver has them); "cost vs ours" is against ours without hooks',
+  [VALIDATING.genericPool]:
+    'testOnBorrow with an async validate, its like-for-like; "cost vs ours" is against ours, async hooks',
+  [VALIDATING.tarn]: 'validate (synchronous in tarn); "cost vs ours" is against ours, async hooks',
+};
+
+/** Each validating peer is compared with ours, async hooks (the "cost vs ours" column). */
+export const validatingReferences: Readonly<Record<string, string>> = {
+  [VALIDATING.genericPool]: VALIDATING.ours,
+  [VALIDATING.tarn]: VALIDATING.ours,
+};

@@ -14,7 +14,10 @@ export interface Row {
   /** The median over rounds, in `unit`. */
   readonly value: number;
   readonly unit: Unit;
-  /** This contender's cost divided by ours: 2 means ours does it in half the time (or bytes). */
+  /**
+   * This contender's cost divided by ours: 2 means ours does it in half the time (or bytes). Ours
+   * is the scenario's own contender, or the one the row's note names (its like-for-like).
+   */
   readonly vsOurs: number | null;
   /** This contender's cost divided by the floor's. */
   readonly vsFloor: number | null;
@@ -27,16 +30,40 @@ export interface Row {
 /** A row as its scenario returns it: `npm run bench` adds the scenario's `name`. */
 export type ScenarioRow = Omit<Row, 'scenario'>;
 
+/** What a target judges: a row's value and ratios, and its cost against any contender. */
+export interface Judged {
+  readonly value: number;
+  readonly vsOurs: number | null;
+  readonly vsFloor: number | null;
+  /** This contender's cost divided by `contender`'s (the median of per-round ratios). */
+  readonly vs: (contender: string) => number | null;
+}
+
 /** A target on a row's value or ratios. */
 export interface Target {
   readonly text: string;
-  readonly met: (row: { value: number; vsOurs: number | null; vsFloor: number | null }) => boolean;
+  readonly met: (row: Judged) => boolean;
 }
 
 /** Ours at most `limit` times the floor's cost. */
 export const atMostFloor = (limit: number): Target => ({
   text: `<= ${limit}x floor`,
   met: ({ vsFloor }) => vsFloor !== null && vsFloor <= limit,
+});
+
+/** At most `limit` times `reference`'s cost. */
+export const atMostOf = (reference: string, limit: number): Target => ({
+  text: `<= ${limit}x ${reference}`,
+  met: ({ vs }) => {
+    const ratio = vs(reference);
+    return ratio !== null && ratio <= limit;
+  },
+});
+
+/** At most `limit` times our cost. */
+export const atMostOurs = (limit: number): Target => ({
+  text: `<= ${limit}x ours`,
+  met: ({ vsOurs }) => vsOurs !== null && vsOurs <= limit,
 });
 
 /** This contender at least `limit` times our cost. */
@@ -50,6 +77,8 @@ export interface RowSpec {
   readonly unit: Unit;
   /** The contender that is this package (default `'ours'`). */
   readonly ours?: string;
+  /** Contenders whose "cost vs ours" is against another of ours (by name): their like-for-like. */
+  readonly against?: Readonly<Record<string, string>>;
   /** The floor, if the scenario has one. */
   readonly floor?: string;
   readonly targets?: Readonly<Record<string, Target>>;
@@ -61,11 +90,14 @@ export interface RowSpec {
  * and `req/s`), or bytes per connection for `B/conn`.
  */
 export function rowsOf(samples: Samples, spec: RowSpec): ScenarioRow[] {
-  const ours = samples.get(spec.ours ?? 'ours');
   const floor = spec.floor === undefined ? undefined : samples.get(spec.floor);
   const rows: ScenarioRow[] = [];
   for (const [contender, ns] of samples) {
-    const vsOurs = ours === undefined ? null : medianRatio(ns, ours);
+    const vs = (other: string): number | null => {
+      const reference = samples.get(other);
+      return reference === undefined ? null : medianRatio(ns, reference);
+    };
+    const vsOurs = vs(spec.against?.[contender] ?? spec.ours ?? 'ours');
     const vsFloor = floor === undefined ? null : medianRatio(ns, floor);
     const target = spec.targets?.[contender];
     const note = spec.notes?.[contender];
@@ -78,7 +110,7 @@ export function rowsOf(samples: Samples, spec: RowSpec): ScenarioRow[] {
       vsOurs,
       vsFloor,
       target: target?.text ?? null,
-      met: target === undefined ? null : target.met({ value, vsOurs, vsFloor }),
+      met: target === undefined ? null : target.met({ value, vsOurs, vsFloor, vs }),
       ...(note === undefined ? {} : { note }),
     });
   }

@@ -1,7 +1,18 @@
-/** Scenario 1: acquire and release an idle connection of one endpoint, one after the other. */
+/**
+ * Scenario 1: acquire and release an idle connection of one endpoint, one after the other; each
+ * pool bare, and with the per-use hooks of a real driver (`validatingPeers`).
+ */
 import { compare } from '../harness.ts';
-import { ClockedFloor, Floor, peers } from '../pools.ts';
-import { atMostFloor, rowsOf, slowerThanOurs } from '../report.ts';
+import {
+  ClockedFloor,
+  Floor,
+  peers,
+  VALIDATING,
+  validatingNotes,
+  validatingPeers,
+  validatingReferences,
+} from '../pools.ts';
+import { atMostOf, atMostOurs, rowsOf, slowerThanOurs } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
 const MAX = 10;
@@ -12,6 +23,8 @@ export const sequential: Scenario = {
   title: `sequential acquire + release of an idle connection, one endpoint (max ${MAX})`,
   async run(settings) {
     const { ours: pool, genericPool: gp, tarn: tp, close } = peers(MAX, MIN);
+    const hooked = validatingPeers(MAX, MIN);
+    const { ours: hookedPool, genericPool: hookedGp, tarn: hookedTp } = hooked;
     const floor = new Floor();
     const clocked = new ClockedFloor();
     const samples = await compare(
@@ -46,19 +59,40 @@ export const sequential: Scenario = {
             for (let i = 0; i < ops; i++) tp.release(await tp.acquire().promise);
           },
         },
+        {
+          name: VALIDATING.ours,
+          async run(ops) {
+            for (let i = 0; i < ops; i++) await hookedPool.release(await hookedPool.acquire('db'));
+          },
+        },
+        {
+          name: VALIDATING.genericPool,
+          async run(ops) {
+            for (let i = 0; i < ops; i++) await hookedGp.release(await hookedGp.acquire());
+          },
+        },
+        {
+          name: VALIDATING.tarn,
+          async run(ops) {
+            for (let i = 0; i < ops; i++) hookedTp.release(await hookedTp.acquire().promise);
+          },
+        },
       ],
       planFor(settings, { ops: 100_000, rounds: 15, warmup: 3 }),
     );
-    await close();
+    await Promise.all([close(), hooked.close()]);
     return rowsOf(samples, {
       unit: 'ops/s',
       floor: 'floor',
+      against: validatingReferences,
       targets: {
-        ours: atMostFloor(1.5),
+        ours: atMostOf('floor+clock', 1.25),
         'generic-pool': slowerThanOurs(2.5),
         tarn: slowerThanOurs(7),
+        [VALIDATING.ours]: atMostOurs(2.5),
+        [VALIDATING.genericPool]: slowerThanOurs(2.5),
       },
-      notes: { 'floor+clock': ClockedFloor.note },
+      notes: { 'floor+clock': ClockedFloor.note, ...validatingNotes },
     });
   },
 };
