@@ -7,8 +7,9 @@
 // manager call and event, and, after close, that every connection was disposed exactly once and
 // that nothing was left pending, running or unhandled.
 //
-// GCP_MODEL_RUNS sets the number of runs (default 200); GCP_MODEL_SEED (and GCP_MODEL_PATH, both
-// printed by fast-check on a failure) replays one.
+// GCP_MODEL_RUNS sets the number of runs (default 200), GCP_MODEL_STEPS the most steps per run
+// (default 80). GCP_MODEL_SEED, GCP_MODEL_PATH and GCP_MODEL_REPLAY (the seed, path and the
+// counterexample's replayPath, all printed by fast-check on a failure) replay one.
 
 import assert from 'node:assert/strict';
 import process from 'node:process';
@@ -38,9 +39,13 @@ import { random } from './random.ts';
 import { describeReaction, Reactions, reaction } from './reactions.ts';
 
 const RUNS = Number(process.env.GCP_MODEL_RUNS ?? 200);
+/** Generous wall time of one run, in ms (they take 15 to 20 on Node.js 20). */
+const RUN_MS = 100;
 const SEED =
   process.env.GCP_MODEL_SEED === undefined ? undefined : Number(process.env.GCP_MODEL_SEED);
 const PATH = process.env.GCP_MODEL_PATH;
+/** The commands' `replayPath` (printed in the counterexample), needed with GCP_MODEL_PATH. */
+const REPLAY = process.env.GCP_MODEL_REPLAY;
 /** Steps per run; GCP_MODEL_STEPS overrides it. */
 const MAX_STEPS = Number(process.env.GCP_MODEL_STEPS ?? 80);
 
@@ -323,7 +328,7 @@ const steps = fc.commands(
     arm,
     arm,
   ],
-  { maxCommands: MAX_STEPS, size: 'max' },
+  { maxCommands: MAX_STEPS, size: 'max', replayPath: REPLAY },
 );
 
 /** The pool's options, the manager's `sync`, and a seed for `Math.random` (backoff jitter). */
@@ -451,9 +456,9 @@ describe('pool against its model (randomized, SPEC §4)', () => {
         numRuns: RUNS,
         seed: SEED,
         path: PATH,
-        // Shrinking a failure is slow on Node.js 24 (its test runner tracks every promise): after
-        // a minute, report the counterexample as shrunk so far.
-        interruptAfterTimeLimit: 60_000,
+        // Shrinking a failure is slow on Node.js 24 (its test runner tracks every promise): a
+        // minute after the runs should have ended, report the counterexample as shrunk so far.
+        interruptAfterTimeLimit: 60_000 + RUNS * RUN_MS,
         markInterruptAsFailure: true,
       },
     );
