@@ -136,6 +136,8 @@ describe('PgFleetBudget across processes', { timeout: 60_000 }, () => {
   it('takes the slots again after a server restart mid-load, never above the limit', async () => {
     const processes = await fleet(3, 'fleet-restart', 9, {
       maxSize: 6,
+      acquireTimeout: 2_000, // an acquire or connect caught by the restart gives up soon
+      createTimeout: 2_000,
       createRetryDelay: 50,
       createRetryMaxDelay: 200,
     });
