@@ -155,6 +155,8 @@ expectType<
     | 'ERR_POOL_NOT_ACQUIRED'
     | 'ERR_POOL_QUEUE_FULL'
     | 'ERR_POOL_ENDPOINT_UNAVAILABLE'
+    | 'ERR_POOL_BUDGET_EXHAUSTED'
+    | 'ERR_POOL_BUDGET_UNAVAILABLE'
   >
 >(true);
 expectType<Equal<typeof unavailable.code, 'ERR_POOL_ENDPOINT_UNAVAILABLE'>>(true);

@@ -10,7 +10,7 @@ import { Ledger } from '../../src/internal/ledger.ts';
 import { newTotals } from '../../src/stats.ts';
 
 type Ep = EndpointPool<string, string>;
-const defaults = { maxSize: 2, totalMaxSize: 3, minIdle: 1, maintainMinIdle: false };
+const defaults = { maxSize: 2, totalMaxSize: 3, minIdle: 1, maintainMinIdle: false, budget: undefined };
 
 /** Capacity over a real ledger; creates are recorded, evictions dispose through the ledger. */
 function setUp(options: Partial<typeof defaults> = {}) {
