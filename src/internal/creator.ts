@@ -199,7 +199,7 @@ export class Creator<E, C, J extends CreateJob<E>> {
         this.#onFailed(
           run.job,
           new ConnectionBudgetUnavailableError(
-            `The connection budget for endpoint ${show(endpoint)} could not be reached; the connection was closed`,
+            `The connection budget for endpoint ${show(endpoint)} could not claim a slot (the engine failed or refused the connection: see cause); the connection was closed`,
             { cause: error },
           ),
         );
