@@ -256,7 +256,8 @@ describe('PgFleetBudget', { timeout: 30_000 }, () => {
       assert.equal(error.code, 'ERR_POOL_BUDGET_UNAVAILABLE');
       assert.equal(
         error.message,
-        'The connection budget for endpoint "main" could not be reached; the connection was closed',
+        'The connection budget for endpoint "main" could not claim a slot (the engine failed or ' +
+          'refused the connection: see cause); the connection was closed',
       );
       assert.match(
         String((error.cause as Error).message),
