@@ -276,9 +276,9 @@ export class AcquirePipeline<E, C> {
   check(record: Rec<E, C>): unknown {
     const manager = this.#manager;
     if (manager.checkAliveness === undefined) return true;
-    record.context ??= new LazyContext();
+    record.context ??= new LazyContext(false);
     try {
-      return manager.checkAliveness(record.endpoint, record.connection, record.context);
+      return manager.checkAliveness(record.endpoint, record.connection, record.context.begin());
     } catch (error) {
       return Promise.reject(error);
     }
