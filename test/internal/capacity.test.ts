@@ -10,7 +10,13 @@ import { Ledger } from '../../src/internal/ledger.ts';
 import { newTotals } from '../../src/stats.ts';
 
 type Ep = EndpointPool<string, string>;
-const defaults = { maxSize: 2, totalMaxSize: 3, minIdle: 1, maintainMinIdle: false, budget: undefined };
+const defaults = {
+  maxSize: 2,
+  totalMaxSize: 3,
+  minIdle: 1,
+  maintainMinIdle: false,
+  budget: undefined,
+};
 
 /** Capacity over a real ledger; creates are recorded, evictions dispose through the ledger. */
 function setUp(options: Partial<typeof defaults> = {}) {
@@ -32,7 +38,10 @@ function setUp(options: Partial<typeof defaults> = {}) {
   const endpoints = new Map<string, Ep>();
   const ep = (name: string): Ep => {
     let pool = endpoints.get(name);
-    if (pool === undefined) endpoints.set(name, (pool = new EndpointPool(name, name)));
+    if (pool === undefined) {
+      pool = new EndpointPool(name, name);
+      endpoints.set(name, pool);
+    }
     return pool;
   };
   let seq = 0;
