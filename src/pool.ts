@@ -493,13 +493,13 @@ export class ConnectionPool<E, C> {
    * disposed when released. Resolves once every connection is disposed. Calling it again returns
    * the same promise.
    *
+   * Called again while closing, it returns the same promise; a timeout given then bounds it too.
+   *
    * @param options.timeout after this many milliseconds, connections still acquired are disposed
    *   anyway (their later `release` does nothing) and creates still running are given up (a
    *   connection one returns later is disposed); then `close` resolves once the disposals settle.
    */
   close(options?: CloseOptions): Promise<void> {
-    const closing = this.#retirement.closing;
-    if (closing !== undefined) return closing;
     let timeout = Number.POSITIVE_INFINITY;
     try {
       if (options !== undefined && options.timeout !== undefined) {
@@ -507,6 +507,11 @@ export class ConnectionPool<E, C> {
       }
     } catch (error) {
       return Promise.reject(error);
+    }
+    const closing = this.#retirement.closing;
+    if (closing !== undefined) {
+      this.#retirement.tightenClose(timeout);
+      return closing;
     }
     this.#outbox.enter();
     this.#closed = true;

@@ -15,7 +15,7 @@ import type { ConnectionRecord } from './connection-record.ts';
 import type { Disposer } from './disposer.ts';
 import type { Ledger } from './ledger.ts';
 import type { Outbox } from './outbox.ts';
-import { startTimer, type TimerHandle } from './timers.ts';
+import { now, startTimer, type TimerHandle } from './timers.ts';
 
 type Rec<E, C> = ConnectionRecord<E, C>;
 
@@ -31,6 +31,8 @@ export class Retirement<E, C> {
   #closing: Promise<void> | undefined = undefined;
   #closeDone: (() => void) | undefined = undefined;
   #closeTimer: TimerHandle | undefined = undefined;
+  #closeAt = Number.POSITIVE_INFINITY;
+  #onTimeout: () => void = () => undefined;
   /** Connections that `close({ timeout })` disposed while acquired: releasing them is a no-op. */
   #forced: Set<C> | undefined = undefined;
 
@@ -154,12 +156,25 @@ export class Retirement<E, C> {
     this.#closing = new Promise<void>((resolve) => {
       this.#closeDone = resolve;
     });
+    this.#onTimeout = onTimeout;
+    this.tightenClose(timeout);
+    return this.#closing;
+  }
+
+  /**
+   * A `close({ timeout })` while closing: the earlier of the deadlines holds (a later `close`
+   * with a timeout bounds a `close()` that had none).
+   */
+  tightenClose(timeout: number): void {
+    const at = now() + timeout;
+    if (this.#closeDone === undefined || this.#forced !== undefined || at >= this.#closeAt) return;
+    this.#closeAt = at;
+    clearTimeout(this.#closeTimer);
     this.#closeTimer = startTimer(() => {
       this.#closeTimer = undefined;
       this.#forced ??= new Set();
-      onTimeout();
+      this.#onTimeout();
     }, timeout);
-    return this.#closing;
   }
 
   /** `close({ timeout })` ran out while `record` was acquired: it is disposed anyway. */

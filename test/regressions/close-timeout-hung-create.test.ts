@@ -43,3 +43,25 @@ describe('regression: close({ timeout }) with a create that ignores its signal',
     });
   }
 });
+
+describe('regression: close() then close({ timeout }) with a create that never settles', () => {
+  const clock = useFakeClock();
+
+  // Found by the re-entrant model test: a second close returned the first one's promise, which
+  // had no timeout, so the timeout the caller gave bounded nothing.
+  it('the later timeout bounds the close', async () => {
+    const { pool, mock } = makePool({ createTimeout: 60_000 });
+    mock.once('create', { gate: deferred().promise, ignoreSignal: true });
+    pool.acquire('a').catch(() => undefined);
+    await settle(clock);
+    const first = track(pool.close());
+    const second = track(pool.close({ timeout: 10 }));
+    assert.equal(first.promise, second.promise);
+    await clock.tickAsync(9);
+    pending(second);
+    await clock.tickAsync(1);
+    await settle(clock);
+    assert.equal(second.state, 'fulfilled');
+    assert.equal(pool.size, 0);
+  });
+});
