@@ -15,6 +15,6 @@ export {
   type PgConnectionManagerOptions,
 } from './pg-connection-manager.ts';
 export { PgFleetBudget, type PgFleetBudgetOptions } from './pg-fleet-budget.ts';
-export { PgPool } from './pg-pool.ts';
+export { type ConnectCallback, PgPool } from './pg-pool.ts';
 export { type PgPoolConfig, pgPoolOptions } from './pg-pool-options.ts';
 export { pgPoolView } from './pg-pool-view.ts';

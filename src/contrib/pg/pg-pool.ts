@@ -35,7 +35,11 @@ const REMOVED: Record<DisposeReason, string> = {
 // biome-ignore lint/suspicious/noExplicitAny: pg's default row type.
 type Row = any;
 type Callback<T> = (error: Error | undefined, value?: T) => void;
-type ConnectCallback = (
+/**
+ * The callback of `pgPool.connect(callback)`, as pg's: an error, or the client and `done`, which
+ * releases it (`done(error)` with a truthy error destroys it).
+ */
+export type ConnectCallback = (
   error: Error | undefined,
   client: pg.PoolClient | undefined,
   done: (release?: unknown) => void,
