@@ -278,7 +278,11 @@ export class AcquirePipeline<E, C> {
     if (manager.checkAliveness === undefined) return true;
     record.context ??= new LazyContext(false);
     try {
-      return manager.checkAliveness(record.endpoint, record.connection, record.context.begin());
+      const context = record.context.begin();
+      const alive = manager.checkAliveness(record.endpoint, record.connection, context);
+      // A synchronous check is over: an abort meant for it must not reach the next one.
+      if (!isThenable(alive)) context.reset();
+      return alive;
     } catch (error) {
       return Promise.reject(error);
     }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../../src/index.ts';
+import { MockConnectionManager } from '../../src/testing/index.ts';
 import { closePool, makePool, rejected, settle, track, useFakeClock } from '../helpers/pool.ts';
 
 describe('regression: an abort meant for a check that has ended', () => {
@@ -23,6 +24,31 @@ describe('regression: an abort meant for a check that has ended', () => {
     await settle(clock);
     assert.equal(second.state, 'fulfilled');
     assert.equal(mock.aborted.length, 0);
+    await pool.release(await second.promise);
+    await closePool(pool, clock);
+  });
+});
+
+describe('regression: an abort meant for a synchronous check that has ended', () => {
+  const clock = useFakeClock();
+
+  // Found by the model test in CI: a synchronous check never reset its context, so an abort of
+  // the acquirer during its onAcquire reached the next check of the connection.
+  it('does not reach the next check of the connection', async () => {
+    const { pool, mock } = makePool(
+      { minIdle: 0, maxSize: 1 },
+      new MockConnectionManager({ sync: true }),
+    );
+    await pool.prewarm('a', 1);
+    mock.once('onAcquire', { delay: 1 });
+    const controller = new AbortController();
+    const first = track(pool.acquire('a', { signal: controller.signal }));
+    controller.abort(new Error('abort of the first'));
+    await clock.tickAsync(1);
+    assert.match(String(rejected(first)), /abort of the first/);
+    const second = track(pool.acquire('a', { timeout: 1_000 }));
+    await settle(clock);
+    assert.equal(second.state, 'fulfilled');
     await pool.release(await second.promise);
     await closePool(pool, clock);
   });
