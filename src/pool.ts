@@ -647,7 +647,8 @@ export class ConnectionPool<E, C> {
 
   /** @param suspect `onRelease` failed: the connection is checked before its next use. */
   #finishRelease(record: Rec<E, C>, t: number, suspect: boolean): Promise<void> {
-    if (record.state !== 'releasing') return RESOLVED; // close({ timeout }) disposed it meanwhile
+    // close({ timeout }) disposed it meanwhile: the release settles with that dispose.
+    if (record.state !== 'releasing') return record.gone ?? RESOLVED;
     this.#outbox.enter();
     record.lastReleasedAt = Math.floor(t);
     if (suspect) record.suspect = true;

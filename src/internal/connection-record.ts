@@ -39,6 +39,8 @@ export class ConnectionRecord<E, C>
   kept = false;
   /** Must be checked before anyone gets it, even within `skipAlivenessCheckWithin`: a hook failed. */
   suspect = false;
+  /** Disposed by `close({ timeout })` while in use: settles when that dispose has. */
+  gone: Promise<void> | undefined = undefined;
   /** Its budget slot was lost: it is disposed (as `'dead'`) as soon as it is not in use. */
   retired = false;
   lastReleasedAt: number;

@@ -180,7 +180,7 @@ export class Retirement<E, C> {
   /** `close({ timeout })` ran out while `record` was acquired: it is disposed anyway. */
   force(record: Rec<E, C>): void {
     this.#forced?.add(record.connection);
-    this.dispose(record, 'closed', true);
+    record.gone = this.dispose(record, 'closed', true);
   }
 
   /** Resolves `close` once nothing is left (see the header). */
