@@ -234,6 +234,11 @@ export class AcquirePipeline<E, C> {
     acq.state = 'queued';
     acq.waited ||= queues;
     ep.waiters.insert(acq);
+    // The budget refused while nobody waited here (a refill, a prewarm, acquirers since gone),
+    // so nothing polled it since: what the pool knows is stale, and it probes at once.
+    if (ep.budgetFull && ep.creating === 0 && this.#budgetWaits?.has(ep) === false) {
+      ep.probeDue = true;
+    }
     this.#capacity.pump(ep);
   }
 
@@ -496,6 +501,8 @@ export class AcquirePipeline<E, C> {
     if (where === 'to-idle') {
       this.#ledger.move(record, 'idle', t);
       this.#capacity.idleAppeared();
+      const budgetWaits = this.#budgetWaits;
+      if (budgetWaits !== null && budgetWaits.size > 0) this.#idleInScope(record.pool, budgetWaits);
       return RESOLVED;
     }
     if (where !== 'to-waiter') return this.#host.dispose(record, where, awaited);
@@ -580,6 +587,17 @@ export class AcquirePipeline<E, C> {
     if (this.#host.evictSameScope(ep)) ep.probeDue = true;
     if (ep.waiters.firstUncovered !== null) this.#budgetWaits?.wait(ep);
     this.#host.freed(ep, false);
+  }
+
+  /**
+   * A connection of `ep` became idle while another endpoint of its budget scope waits for budget:
+   * an idle connection of the scope is evicted for it, and it probes (as under totalMaxSize).
+   */
+  #idleInScope(ep: EndpointPool<E, C>, budgetWaits: BudgetWaits<E, C>): void {
+    const waiting = budgetWaits.waitingBesides(ep);
+    if (waiting === undefined || !this.#host.evictSameScope(waiting)) return;
+    waiting.probeDue = true;
+    this.#capacity.pump(waiting);
   }
 
   /** A budget wake-up for `ep`: one probe, if acquirers still wait for budget there. */

@@ -39,6 +39,24 @@ export class BudgetWaits<E, C> {
     return this.#waiting.size;
   }
 
+  /** Whether `ep` is woken when room may have come back. */
+  has(ep: EndpointPool<E, C>): boolean {
+    return this.#waiting.has(ep);
+  }
+
+  /**
+   * An endpoint other than `ep` that draws on the slots of `ep`'s scope and has acquirers waiting
+   * for budget that no create serves.
+   */
+  waitingBesides(ep: EndpointPool<E, C>): EndpointPool<E, C> | undefined {
+    if (ep.budgetScope === undefined) return undefined;
+    for (const other of this.#waiting) {
+      if (other === ep || other.budgetScope !== ep.budgetScope || other.creating > 0) continue;
+      if (other.waiters.firstUncovered !== null) return other;
+    }
+    return undefined;
+  }
+
   /** `ep`'s budget is full while acquirers wait there: wake it when room may have come back. */
   wait(ep: EndpointPool<E, C>): void {
     if (this.#waiting.has(ep)) return;

@@ -117,22 +117,27 @@ export class Capacity<E, C> {
 
   /**
    * Opens connections for `prewarm` until `ep` has `target` idle or being created, as far as the
-   * limits allow, never evicting: all at once, or with a budget one after another.
+   * limits allow, never evicting: all at once, or with a budget one after another. It makes no
+   * more connections than were missing when it was called, even when those it made did not stay
+   * idle (idleTimeout 0, taken by a waiter).
    * @returns settles when the creates it started have: rejected with the first create error.
    */
   prewarm(ep: EndpointPool<E, C>, endpoint: E, target: number): Promise<void> {
     if (this.#prewarmRoom(ep, target) <= 0) return RESOLVED;
+    const budgeted = this.#options.budget !== undefined;
+    let left = budgeted ? this.#room(ep, target) : this.#prewarmRoom(ep, target);
     return new Promise<void>((resolve, reject) => {
-      if (this.#options.budget !== undefined) {
+      if (budgeted) {
         const next = (failed: boolean, error: unknown): void => {
           if (failed) reject(error);
-          else if (this.closed || ep.budgetFull || this.#prewarmRoom(ep, target) <= 0) resolve();
+          // Forgotten: emptied, as what it made did not stay (idleTimeout 0).
+          else if (--left === 0 || this.closed || ep.budgetFull || ep.forgotten) resolve();
+          else if (this.#prewarmRoom(ep, target) <= 0) resolve();
           else this.startCreate(ep, endpoint, next);
         };
         this.startCreate(ep, endpoint, next);
         return;
       }
-      let left = this.#prewarmRoom(ep, target);
       const done = (failed: boolean, error: unknown): void => {
         if (failed) reject(error);
         else if (--left === 0) resolve();
@@ -141,16 +146,22 @@ export class Capacity<E, C> {
     });
   }
 
+  /** How many creates `prewarm` may start for `ep` now. */
   #prewarmRoom(ep: EndpointPool<E, C>, target: number): number {
+    const n = this.#room(ep, target);
+    // One at a time after failed creates (a probe) and with a budget.
+    const single = ep.failures > 0 || this.#options.budget !== undefined;
+    return single ? Math.min(n, ep.creating === 0 ? 1 : 0) : n;
+  }
+
+  /** How many connections `ep` lacks of `target` idle or being created, within the limits. */
+  #room(ep: EndpointPool<E, C>, target: number): number {
     const { maxSize, totalMaxSize } = this.#options;
-    const n = Math.min(
+    return Math.min(
       target - ep.idle - ep.creating,
       maxSize - ep.size,
       totalMaxSize - this.#ledger.size,
     );
-    // One at a time after failed creates (a probe) and with a budget.
-    const single = ep.failures > 0 || this.#options.budget !== undefined;
-    return single ? Math.min(n, ep.creating === 0 ? 1 : 0) : n;
   }
 
   /**
@@ -179,8 +190,9 @@ export class Capacity<E, C> {
       this.mayCreate(ep)
     ) {
       if (this.#ledger.size >= totalMaxSize) {
-        // Behind endpoints already waiting for total capacity, wait in their line.
-        const victim = this.#blocked.length === 0 ? this.#expiry.victim() : undefined;
+        // Behind endpoints already waiting for total capacity, wait in their line (unless first).
+        const first = this.#blocked.peek();
+        const victim = first === undefined || first === ep ? this.#expiry.victim() : undefined;
         if (victim === undefined) break;
         this.#evictOne(victim);
       }

@@ -71,8 +71,23 @@ export class Retirement<E, C> {
     replenish = true,
   ): Promise<void> {
     const done = this.#letGo(record, reason, awaited, cause);
+    this.#slotBack(record.pool);
     this.freed(record.pool, replenish);
     return done;
+  }
+
+  /**
+   * With a budget: the slot of a connection of `ep` comes back, so the endpoints of its scope
+   * that the budget refused may probe at once, without waiting for the poll.
+   */
+  #slotBack(ep: EndpointPool<E, C>): void {
+    if (ep.budgetFull) ep.probeDue = true;
+    if (ep.budgetScope === undefined) return;
+    for (const other of this.#endpoints.values()) {
+      if (other === ep || !other.budgetFull || other.budgetScope !== ep.budgetScope) continue;
+      other.probeDue = true;
+      this.#capacity.update(other);
+    }
   }
 
   /** Evicts the idle `victim` for another endpoint; the caller takes the room it leaves. */

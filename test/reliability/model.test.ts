@@ -25,6 +25,7 @@ import type { MockBehaviour, MockHook } from '../../src/testing/index.ts';
 import type { Clock } from '../helpers/pool.ts';
 import { assertDisposedExactlyOnce, installClock, NEVER, settle } from '../helpers/pool.ts';
 import { watchInstants } from '../helpers/reentrancy.ts';
+import { type BudgetConfig, BudgetModel } from './budget-model.ts';
 import {
   alias,
   type Conn,
@@ -144,11 +145,12 @@ const release = fc.nat().map((n) =>
 const discard = fc.nat().map((n) =>
   step(`discard(${n})`, ({ model }) => {
     const back = model.giveBack(n, 'discard');
-    if (back !== undefined && !back.forced)
-      assert.ok(
-        model.mock.disposedSet.has(back.conn),
-        `discarded ${back.conn.id} is disposed at once`,
-      );
+    if (back === undefined || back.forced) return undefined;
+    const disposed = () =>
+      assert.ok(model.mock.disposedSet.has(back.conn), `discarded ${back.conn.id} is disposed`);
+    // At once; with a budget, once its slot is given back (SPEC §9: release before dispose).
+    if (model.budget !== undefined) return disposed;
+    disposed();
     return undefined;
   }),
 );
@@ -300,6 +302,38 @@ const invalidAcquire = fc.constantFrom(...INVALID).map(([label, make]) =>
   }),
 );
 
+/** SPEC §9: other processes take or give back slots of an endpoint's scope. */
+const othersHold = fc
+  .record({ endpoint: fc.constantFrom(...ENDPOINTS), count: fc.integer({ min: 0, max: 3 }) })
+  .map(({ endpoint, count }) =>
+    step(`budget: others hold ${count} of ${endpoint}`, ({ model }) => {
+      model.budget?.holdOthers(endpoint, count);
+      return undefined;
+    }),
+  );
+
+/** SPEC §9: a slot is lost (a lease expired); its connection is retired. */
+const loseSlot = fc.nat().map((n) =>
+  step(`budget: lose slot ${n}`, ({ model }) => {
+    const budget = model.budget;
+    if (budget === undefined) return undefined;
+    const conn = pick(
+      model.live().filter((c) => budget.holders(c.endpoint).has(c)),
+      n,
+    );
+    if (conn !== undefined) budget.lose(conn);
+    return undefined;
+  }),
+);
+
+/** SPEC §9: the budget's engine cannot be reached, or is back. */
+const budgetDown = fc.boolean().map((down) =>
+  step(`budget: ${down ? 'down' : 'up'}`, ({ model }) => {
+    model.budget?.setDown(down);
+    return undefined;
+  }),
+);
+
 const arm = reaction.map((r) =>
   step(describeReaction(r), ({ reactions }) => {
     reactions.arm(r);
@@ -327,45 +361,60 @@ const steps = fc.commands(
     invalidAcquire,
     arm,
     arm,
+    othersHold,
+    loseSlot,
+    budgetDown,
   ],
   { maxCommands: MAX_STEPS, size: 'max', replayPath: REPLAY },
 );
 
-/** The pool's options, the manager's `sync`, and a seed for `Math.random` (backoff jitter). */
-const config: fc.Arbitrary<ModelConfig & { randomSeed: number }> = fc
-  .record({
-    maxSize: fc.integer({ min: 1, max: 3 }),
-    extraTotal: fc.integer({ min: 0, max: 4 }),
-    minIdle: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })),
-    idleTimeout: fc.integer({ min: 0, max: 400 }),
-    maxLifetime: fc.integer({ min: 20, max: 600 }),
-    acquireTimeout: fc.oneof(
-      fc.integer({ min: 1, max: 300 }),
-      fc.constant(Number.POSITIVE_INFINITY),
-    ),
-    createTimeout: fc.integer({ min: 5, max: 100 }),
-    disposeTimeout: fc.integer({ min: 5, max: 100 }),
-    backgroundCollector: fc.boolean(),
-    disposeBatchSize: fc.integer({ min: 0, max: 3 }),
-    createRetryDelay: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
-    extraRetryDelay: fc.integer({ min: 0, max: 200 }),
-    maxUses: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 1, max: 4 })),
-    maxWaiters: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 0, max: 3 })),
-    maintainMinIdle: fc.boolean(),
-    maxLifetimeJitter: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.5, noNaN: true })),
-    skipAlivenessCheckWithin: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
-    keepAliveInterval: fc.oneof(fc.constant(0), fc.integer({ min: 5, max: 100 })),
-    leakDetectionThreshold: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200 })),
-    sync: fc.boolean(),
-    randomSeed: fc.integer(),
-  })
-  .map(({ extraTotal, extraRetryDelay, ...c }) => ({
-    ...c,
-    createRetryMaxDelay: c.createRetryDelay + extraRetryDelay,
-    totalMaxSize: c.maxSize + extraTotal,
-    minIdle: Math.min(c.minIdle, c.maxSize),
-    idleTimeout: Math.min(c.idleTimeout, c.maxLifetime),
-  }));
+/**
+ * The pool's options, the manager's `sync`, a seed for `Math.random` (backoff jitter) and, in
+ * half of the runs, a connection budget.
+ */
+const config: fc.Arbitrary<ModelConfig & { randomSeed: number; budget: BudgetConfig | undefined }> =
+  fc
+    .record({
+      maxSize: fc.integer({ min: 1, max: 3 }),
+      extraTotal: fc.integer({ min: 0, max: 4 }),
+      minIdle: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })),
+      idleTimeout: fc.integer({ min: 0, max: 400 }),
+      maxLifetime: fc.integer({ min: 20, max: 600 }),
+      acquireTimeout: fc.oneof(
+        fc.integer({ min: 1, max: 300 }),
+        fc.constant(Number.POSITIVE_INFINITY),
+      ),
+      createTimeout: fc.integer({ min: 5, max: 100 }),
+      disposeTimeout: fc.integer({ min: 5, max: 100 }),
+      backgroundCollector: fc.boolean(),
+      disposeBatchSize: fc.integer({ min: 0, max: 3 }),
+      createRetryDelay: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
+      extraRetryDelay: fc.integer({ min: 0, max: 200 }),
+      maxUses: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 1, max: 4 })),
+      maxWaiters: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 0, max: 3 })),
+      maintainMinIdle: fc.boolean(),
+      maxLifetimeJitter: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.5, noNaN: true })),
+      skipAlivenessCheckWithin: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
+      keepAliveInterval: fc.oneof(fc.constant(0), fc.integer({ min: 5, max: 100 })),
+      leakDetectionThreshold: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200 })),
+      sync: fc.boolean(),
+      randomSeed: fc.integer(),
+      budget: fc.option(
+        fc.record({
+          limit: fc.integer({ min: 1, max: 3 }),
+          shared: fc.boolean(),
+          pollInterval: fc.integer({ min: 1, max: 50 }),
+        }),
+        { nil: undefined, freq: 2 },
+      ),
+    })
+    .map(({ extraTotal, extraRetryDelay, ...c }) => ({
+      ...c,
+      createRetryMaxDelay: c.createRetryDelay + extraRetryDelay,
+      totalMaxSize: c.maxSize + extraTotal,
+      minIdle: Math.min(c.minIdle, c.maxSize),
+      idleTimeout: Math.min(c.idleTimeout, c.maxLifetime),
+    }));
 
 /**
  * Closes the pool (with a timeout if a hook was told to hang deaf to its abort), gives back every
@@ -390,6 +439,13 @@ async function finish({ model, clock }: World): Promise<void> {
   // A close without timeout may wait for a check that ignores its abort (README).
   if (model.others.some((o) => !o.settled)) return;
   assert.equal(pool.size, 0, 'size after close');
+  // SPEC §9: every slot taken was given back (or lost).
+  for (const e of ENDPOINTS)
+    assert.deepEqual(
+      [...(model.budget?.holders(e) ?? [])].map((c) => c.id),
+      [],
+      `slots of ${e} after close`,
+    );
   assertDisposedExactlyOnce(mock as never);
   const running = [...mock.running].filter((c) => c.signal?.aborted !== true);
   assert.deepEqual(
@@ -426,14 +482,18 @@ describe('pool against its model (randomized, SPEC §4)', () => {
         const clock = installClock();
         const mathRandom = Math.random;
         try {
-          const { sync, randomSeed, ...options } = cfg;
+          const { sync, randomSeed, budget: budgetConfig, ...options } = cfg;
           Math.random = random(randomSeed);
           const mock = new CountingManager({ sync });
           const manager = mock as unknown as ConnectionManager<unknown, Conn>;
-          const pool = new ConnectionPool<unknown, Conn>(manager, options);
+          const budget = budgetConfig === undefined ? undefined : new BudgetModel(budgetConfig);
+          const pool = new ConnectionPool<unknown, Conn>(
+            manager,
+            budget === undefined ? options : { ...options, budget: budget.budget },
+          );
           const endpoints = ENDPOINTS.map((e) => alias(e));
           const instants = watchInstants(pool as never, mock as never, endpoints, cfg);
-          const model = new PoolModel(cfg, pool, mock, instants);
+          const model = new PoolModel(cfg, pool, mock, instants, budget);
           const world: World = { model, reactions: new Reactions(model), clock, steps: 0 };
           await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
           await finish(world);

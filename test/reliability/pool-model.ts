@@ -26,6 +26,7 @@ import {
 import type { MockConnection, MockHook } from '../../src/testing/index.ts';
 import { MockConnectionManager } from '../../src/testing/index.ts';
 import { NEVER, sizes } from '../helpers/pool.ts';
+import type { BudgetModel } from './budget-model.ts';
 
 export const ENDPOINTS = ['a', 'b', 'c', 'd'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -365,7 +366,7 @@ export interface GiveBack {
   readonly conn: Conn;
   /** close({ timeout }) disposed it while held: giving it back is a no-op. */
   readonly forced: boolean;
-  /** Closed, past its lifetime or at maxUses: disposed at release. */
+  /** Closed, past its lifetime, at maxUses or its budget slot lost: disposed at release. */
   readonly gone: boolean;
   /** So near the end of its (jittered) lifetime that the model cannot tell. */
   readonly maybeGone: boolean;
@@ -398,6 +399,8 @@ export class PoolModel {
   readonly others: Other[] = [];
   /** Invariant violations seen inside promise handlers, hooks or events, reported at the next check. */
   readonly violations: string[];
+  /** The run's connection budget, if it has one. */
+  readonly budget: BudgetModel | undefined;
   /** Per endpoint, the highest `seq` of a fulfilled acquire. */
   readonly lastServed = new Map<Endpoint, number>(ENDPOINTS.map((e) => [e, 0]));
   /** How many times each connection was handed out. */
@@ -406,6 +409,12 @@ export class PoolModel {
   readonly failedEndpoints = new Set<Endpoint>();
   /** Endpoints whose last create failed: after the backoff they create one at a time (a probe). */
   readonly probing = new Set<Endpoint>();
+  /**
+   * Per endpoint, the connections found dead and the claims the budget refused since it last had
+   * no acquirer pending: each may have sent an acquirer that maxWaiters let in back to queue, where
+   * maxWaiters does not refuse it (README).
+   */
+  readonly #sentBack = new Map<Endpoint, number>(ENDPOINTS.map((e) => [e, 0]));
   /**
    * Idle connections that are persistent for certain (rule 2): released when their endpoint had
    * no other connection, nothing else happening there until the release resolved.
@@ -417,6 +426,11 @@ export class PoolModel {
   readonly disposeReasons = new Map<Conn, { reason: DisposeReason; at: number }>();
   /** Connections given back whose release or discard has not settled. */
   readonly givingBack = new Set<Conn>();
+  /**
+   * Connections given back that an acquirer took (a check or onAcquire began) before the release
+   * settled: the release was done with them, whatever that acquirer's hooks then did.
+   */
+  readonly takenWhileGivenBack = new Set<Conn>();
   closing: Promise<void> | undefined = undefined;
   /** The timeout of the first `close`. */
   closeTimeout: number | undefined = undefined;
@@ -442,8 +456,10 @@ export class PoolModel {
     pool: ConnectionPool<unknown, Conn>,
     mock: CountingManager,
     instantViolations: string[],
+    budget?: BudgetModel,
   ) {
     this.config = config;
+    this.budget = budget;
     this.pool = pool;
     this.mock = mock;
     this.violations = instantViolations;
@@ -456,7 +472,11 @@ export class PoolModel {
     });
     pool.on('create', ({ endpoint }) => this.probing.delete(canon(endpoint)!));
     pool.on('disposeError', () => this.faults++);
-    pool.on('dead', () => this.faults++);
+    pool.on('dead', ({ endpoint }) => {
+      this.#sendBack(canon(endpoint)!);
+      this.faults++;
+    });
+    if (budget !== undefined) budget.budget.onRefused = (endpoint) => this.#sendBack(endpoint);
     pool.on('dispose', ({ connection, reason }) => this.#disposed(connection, reason));
     pool.on('leak', ({ connection, heldMs, stack }) => this.#leak(connection, heldMs, stack));
     mock.onCall = (call) => this.#called(call);
@@ -568,7 +588,8 @@ export class PoolModel {
       gone:
         pool.closed ||
         t >= createdAt + config.maxLifetime ||
-        this.uses.get(conn)! >= config.maxUses,
+        this.uses.get(conn)! >= config.maxUses ||
+        this.budget?.lost.has(conn) === true,
       // maxLifetimeJitter shortens a lifetime by an unknown part: near its end the model cannot tell.
       maybeGone:
         t >= createdAt + Math.floor(config.maxLifetime * (1 - config.maxLifetimeJitter)) - 1,
@@ -599,12 +620,14 @@ export class PoolModel {
       (ok) => {
         back.settled = ok ? 'fulfilled' : 'rejected';
         this.givingBack.delete(conn);
+        const handedOn = this.takenWhileGivenBack.delete(conn);
         if (!ok) return;
         if (back.gone && !mock.disposedSet.has(conn))
           this.violations.push(`${what} resolved: past its lifetime or closed, yet not disposed`);
         // README: release and discard resolve once the pool is done with the connection.
         const disposal = this.disposeReasons.get(conn);
         const awaited =
+          !handedOn &&
           disposal !== undefined &&
           this.uses.get(conn) === uses &&
           disposal.at > events &&
@@ -717,6 +740,7 @@ export class PoolModel {
     if (call.hook === 'onAcquire') this.persistent.delete(conn);
     if (call.hook === 'checkAliveness') this.mustCheck.delete(conn);
     if (call.hook === 'checkAliveness' || call.hook === 'onAcquire') {
+      if (this.givingBack.has(conn)) this.takenWhileGivenBack.add(conn);
       // Its idle time ends when it is first taken for a check or onAcquire (see #fulfilled).
       const idleSince = this.releasedAt.get(conn) ?? this.mock.createdAt.get(conn) ?? 0;
       const taken = this.#takenAt.get(conn);
@@ -879,10 +903,13 @@ export class PoolModel {
       }
       // Acquirers busy with a connection are not waiting.
       const waiting = pending.length - serving;
-      // maxWaiters (§7) bounds the waiters no create in flight will serve.
+      // maxWaiters (§7) bounds the waiters no create in flight will serve, but for acquirers
+      // back from a dead connection or a refused budget claim.
+      if (pending.length === 0) this.#sentBack.set(endpoint, 0);
       const overtaking = pending.filter((a) => a.mayOvertake).length;
+      const sentBack = this.#sentBack.get(endpoint)!;
       assert.ok(
-        waiting - overtaking - creating <= config.maxWaiters,
+        waiting - overtaking - creating - sentBack <= config.maxWaiters,
         `${where}: ${pending.length} waiters, ${creating} creating at ${endpoint}`,
       );
       // Rule 6: nobody waits past the deadline.
@@ -898,11 +925,22 @@ export class PoolModel {
       if (waiting > 0)
         assert.equal(idle, 0, `${where}: ${endpoint} has waiters and idle connections`);
       if (this.#blocked(endpoint)) {
-        assert.equal(
-          pool.size,
-          config.totalMaxSize,
-          `${where}: ${endpoint} waits below every limit`,
+        // SPEC §9: or for budget, as for total capacity (with room back, until the next probe).
+        const forBudget = this.budget?.mayWait(endpoint, t) === true;
+        assert.ok(
+          pool.size === config.totalMaxSize || forBudget,
+          `${where}: ${endpoint} waits below every limit (size ${pool.size})`,
         );
+        // Before waiting for budget, its own idle connections of the same scope are evicted.
+        if (forBudget)
+          for (const mate of this.budget!.scopeMates(endpoint)) {
+            const idleMates = this.live(mate).filter((c) => !this.#inUse(c));
+            assert.deepEqual(
+              idleMates.map((c) => c.id),
+              [],
+              `${where}: ${endpoint} waits for budget while ${mate} has idle connections`,
+            );
+          }
       }
       // Rule 10: with the background collector no expired connection stays idle.
       if (config.backgroundCollector) {
@@ -924,9 +962,12 @@ export class PoolModel {
       }
     }
     assert.equal(pool.size, total, `${where}: pool.size`);
+    this.#checkBudget(where);
     this.#checkStats(where, totalIdle);
     // Rule 4: a waiter for total capacity gets any idle connection anywhere, by eviction.
-    if (ENDPOINTS.some((e) => this.#blocked(e)))
+    // (One that waits for budget may not: the budget would refuse it that room.)
+    const forTotal = (e: Endpoint) => this.#blocked(e) && this.budget?.mayWait(e, t) !== true;
+    if (pool.size === config.totalMaxSize && ENDPOINTS.some(forTotal))
       assert.equal(totalIdle, 0, `${where}: waiters for total capacity and idle connections`);
     // Rule 12: close rejects the waiting acquires at once; one busy in a hook, when it ends.
     if (pool.closed)
@@ -936,10 +977,58 @@ export class PoolModel {
       );
   }
 
-  /** Whether `endpoint` has waiters that no create serves, below its maxSize and not probing. */
+  #sendBack(endpoint: Endpoint): void {
+    this.#sentBack.set(endpoint, this.#sentBack.get(endpoint)! + 1);
+  }
+
+  /** Whether `conn` is held, being given back, or in a check or hook. */
+  #inUse(conn: Conn): boolean {
+    return this.held.has(conn) || this.givingBack.has(conn) || this.mock.busy().has(conn);
+  }
+
+  /**
+   * SPEC §9 at a quiet point: no scope's slots held past its limit; every connection made holds
+   * a slot until its dispose starts, but one whose slot was lost (retired: never idle) and one
+   * delivered after its create was given up; stats() shows each endpoint's limit.
+   */
+  #checkBudget(where: string): void {
+    const budget = this.budget;
+    if (budget === undefined) return;
+    const { limit } = budget.config;
+    const holding = new Set<Conn>();
+    for (const endpoint of ENDPOINTS) {
+      const holders = budget.holders(endpoint);
+      assert.ok(
+        holders.size <= limit,
+        `${where}: ${holders.size} slots held in the scope of ${endpoint}, limit ${limit}`,
+      );
+      for (const conn of holders) holding.add(conn);
+    }
+    for (const conn of this.mock.createdAt.keys()) {
+      const what = `${where}: connection ${conn.id}`;
+      if (this.mock.disposedSet.has(conn)) {
+        assert.ok(!holding.has(conn), `${what} disposed, and its slot never released`);
+        continue;
+      }
+      if (this.mock.late.has(conn)) continue;
+      if (budget.lost.has(conn))
+        assert.ok(this.#inUse(conn), `${what} idle after its slot was lost`);
+      else assert.ok(holding.has(conn), `${what} is open without a slot`);
+    }
+    for (const stats of this.pool.stats().endpoints) {
+      const name = canon(stats.endpoint) ?? String(stats.endpoint);
+      assert.equal(stats.budget?.limit, limit, `${where}: stats() budget limit of ${name}`);
+    }
+  }
+
+  /**
+   * Whether `endpoint` has waiters that no create serves, below its maxSize, and not behind the
+   * one create of a probe or a budget.
+   */
   #blocked(endpoint: Endpoint): boolean {
     const creating = this.mock.creating.get(endpoint)!;
-    if (creating > 0 && this.probing.has(endpoint)) return false;
+    // After failed creates, and always with a budget, an endpoint creates one at a time.
+    if (creating > 0 && (this.probing.has(endpoint) || this.budget !== undefined)) return false;
     const waiting = this.pending(endpoint).length - this.mock.serving(endpoint);
     return (
       waiting > creating && this.pool.getEndpointPoolSize(alias(endpoint)) < this.config.maxSize
@@ -954,6 +1043,8 @@ export class PoolModel {
     const pending = this.pending().length;
     const late = this.mock.late.size;
     const lateDisposed = [...this.mock.late].filter((c) => this.mock.disposedSet.has(c)).length;
+    // Connections the budget refused a slot are disposed without counting as created (SPEC §9).
+    const refused = this.budget?.refused ?? 0;
     assert.deepEqual(
       {
         size: stats.size,
@@ -964,8 +1055,8 @@ export class PoolModel {
         waiting: stats.waiting >= pending - this.mock.serving() && stats.waiting <= pending,
         // A connection delivered after its create's signal aborted may count in neither (README:
         // a create past createTimeout failed; what it delivers later is disposed).
-        created: within(stats.totals.created, this.mock.createdAt.size, late),
-        disposed: within(stats.totals.disposed, this.mock.disposedSet.size, lateDisposed),
+        created: within(stats.totals.created, this.mock.createdAt.size - refused, late),
+        disposed: within(stats.totals.disposed, this.mock.disposedSet.size - refused, lateDisposed),
         acquires: stats.totals.acquires,
       },
       {
