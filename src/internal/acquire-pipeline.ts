@@ -234,11 +234,7 @@ export class AcquirePipeline<E, C> {
     acq.state = 'queued';
     acq.waited ||= queues;
     ep.waiters.insert(acq);
-    // The budget refused while nobody waited here (a refill, a prewarm, acquirers since gone),
-    // so nothing polled it since: what the pool knows is stale, and it probes at once.
-    if (ep.budgetFull && ep.creating === 0 && this.#budgetWaits?.has(ep) === false) {
-      ep.probeDue = true;
-    }
+    if (ep.budgetFull && ep.creating === 0) this.#queuedForBudget(ep);
     this.#capacity.pump(ep);
   }
 
@@ -598,6 +594,16 @@ export class AcquirePipeline<E, C> {
     if (waiting === undefined || !this.#host.evictSameScope(waiting)) return;
     waiting.probeDue = true;
     this.#capacity.pump(waiting);
+  }
+
+  /**
+   * An acquirer queued at `ep`, which the budget refused. If it refused while nobody waited here
+   * (a refill, a prewarm, acquirers since gone), nothing polled it since: what the pool knows is
+   * stale, and it probes at once. So it does if an idle connection of another endpoint of the
+   * scope can be evicted for it (one became idle while nobody waited here).
+   */
+  #queuedForBudget(ep: EndpointPool<E, C>): void {
+    if (this.#budgetWaits?.has(ep) === false || this.#host.evictSameScope(ep)) ep.probeDue = true;
   }
 
   /** A budget wake-up for `ep`: one probe, if acquirers still wait for budget there. */

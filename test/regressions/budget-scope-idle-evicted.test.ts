@@ -3,6 +3,8 @@
 // own idle connection of another endpoint of the scope, but only at the moment the budget refused:
 // a connection of that other endpoint that became idle later stayed idle, holding the slot, while
 // the waiter waited until its timeout. It must be evicted for the waiter, as under totalMaxSize.
+// The same for a connection that turned idle while the refused endpoint had nobody waiting, when
+// its next acquirer comes (seed -1697195313): it waited for the next poll.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -30,6 +32,29 @@ describe('regression: idle connection of a budget scope while another endpoint w
     assert.equal(mock.callsOf('create').length, 3, 'master, the refused replica, the replica');
     assert.equal(budget.held('replica'), 1);
     await pool.release(waiting.value!);
+    await closePool(pool, clock);
+  });
+
+  it('is evicted for the next acquirer of an endpoint refused before', async () => {
+    const budget = new MemoryBudget({ limit: 2, scope: () => 'db', pollInterval: 60_000 });
+    const { pool, log } = makePool({ maxSize: 2, minIdle: 0, budget });
+    const master = await pool.acquire('master');
+    const replica = await pool.acquire('replica');
+    const second = track(pool.acquire('replica'));
+    await settle(clock);
+    assert.equal(second.state, 'pending', 'the budget refused the second replica');
+    await pool.release(replica);
+    assert.equal(second.value, replica, 'handed to the waiter');
+    await pool.release(master);
+    const third = track(pool.acquire('replica'));
+    await settle(clock);
+    assert.equal(third.state, 'fulfilled', 'at once, not at the next poll');
+    assert.deepEqual(
+      log.filter((e) => e.event === 'dispose').map((e) => [e.payload.endpoint, e.payload.reason]),
+      [['master', 'evicted']],
+    );
+    await pool.release(second.value!);
+    await pool.release(third.value!);
     await closePool(pool, clock);
   });
 });

@@ -26,6 +26,8 @@ interface Instant {
 class WatchedBudget extends MemoryBudget<unknown, Conn> {
   /** Per endpoint, when its last claim was refused (undefined once one succeeded since). */
   readonly refusedAt = new Map<Endpoint, Instant>();
+  /** Per endpoint, whether its last claim threw (the engine was down) rather than answered. */
+  readonly failedLast = new Set<Endpoint>();
   /** Per scope, when room may have come back: a slot released or lost, others fewer. */
   readonly roomAt = new Map<string, Instant[]>();
   #seq = 0;
@@ -44,8 +46,17 @@ class WatchedBudget extends MemoryBudget<unknown, Conn> {
   }
 
   override claim(...args: Parameters<MemoryBudget<unknown, Conn>['claim']>): boolean {
-    const answer = super.claim(...args);
     const endpoint = args[1].endpoint;
+    let answer: boolean;
+    try {
+      answer = super.claim(...args);
+    } catch (error) {
+      // A probe of a full budget whose engine is down: the pool still waits for the next poll.
+      if (this.refusedAt.has(endpoint)) this.refusedAt.set(endpoint, this.#now());
+      this.failedLast.add(endpoint);
+      throw error;
+    }
+    this.failedLast.delete(endpoint);
     if (answer) this.refusedAt.delete(endpoint);
     else {
       this.refusedAt.set(endpoint, this.#now());
@@ -128,6 +139,14 @@ export class BudgetModel {
   /** The engine goes down (claims throw an InjectedError, as a create's would) or comes back. */
   setDown(down: boolean): void {
     this.budget.unavailable = down ? new InjectedError('create') : undefined;
+  }
+
+  /**
+   * Whether the budget's last answer to `endpoint` was "full": then the pool has evicted its own
+   * idle connections of the scope for it (not when the engine was down: the slot would not help).
+   */
+  refusedLast(endpoint: Endpoint): boolean {
+    return this.budget.refusedAt.has(endpoint) && !this.budget.failedLast.has(endpoint);
   }
 
   /**

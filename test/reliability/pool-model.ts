@@ -622,7 +622,11 @@ export class PoolModel {
         this.givingBack.delete(conn);
         const handedOn = this.takenWhileGivenBack.delete(conn);
         if (!ok) return;
-        if (back.gone && !mock.disposedSet.has(conn))
+        // With a budget, dispose starts once the slot is given back: after its event, a tick on.
+        const disposing =
+          mock.disposedSet.has(conn) ||
+          (this.budget !== undefined && this.disposeReasons.has(conn));
+        if (back.gone && !disposing)
           this.violations.push(`${what} resolved: past its lifetime or closed, yet not disposed`);
         // README: release and discard resolve once the pool is done with the connection.
         const disposal = this.disposeReasons.get(conn);
@@ -932,7 +936,7 @@ export class PoolModel {
           `${where}: ${endpoint} waits below every limit (size ${pool.size})`,
         );
         // Before waiting for budget, its own idle connections of the same scope are evicted.
-        if (forBudget)
+        if (forBudget && this.budget!.refusedLast(endpoint))
           for (const mate of this.budget!.scopeMates(endpoint)) {
             const idleMates = this.live(mate).filter((c) => !this.#inUse(c));
             assert.deepEqual(
