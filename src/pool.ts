@@ -152,8 +152,12 @@ export class ConnectionPool<E, C> {
       budget === undefined
         ? null
         : new BudgetWaits(budget, outbox, (ep) => this.#operation(() => this.#pipeline.probe(ep)));
-    this.#capacity = new Capacity(resolved, this.#ledger, this.#expiry, (victim) =>
-      this.#retirement.evict(victim),
+    this.#capacity = new Capacity(
+      resolved,
+      this.#ledger,
+      this.#expiry,
+      (victim) => this.#retirement.evict(victim),
+      this.#budgetWaits,
     );
     const forgetIfEmpty = (ep: EndpointPool<E, C>) => this.#forgetIfEmpty(ep);
     const retirement = new Retirement(

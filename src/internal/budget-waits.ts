@@ -57,6 +57,18 @@ export class BudgetWaits<E, C> {
     return undefined;
   }
 
+  /**
+   * Whether an endpoint other than `ep` that draws on the slots of `ep`'s scope waits for budget,
+   * with a probe in flight or not.
+   */
+  scopeWaits(ep: EndpointPool<E, C>): boolean {
+    if (ep.budgetScope === undefined) return false;
+    for (const other of this.#waiting) {
+      if (other !== ep && other.budgetScope === ep.budgetScope) return true;
+    }
+    return false;
+  }
+
   /** `ep`'s budget is full while acquirers wait there: wake it when room may have come back. */
   wait(ep: EndpointPool<E, C>): void {
     if (this.#waiting.has(ep)) return;

@@ -17,6 +17,7 @@
  */
 import type { EndpointPool } from '../endpoint-pool.ts';
 import type { ResolvedOptions } from '../options.ts';
+import type { BudgetWaits } from './budget-waits.ts';
 import type { ConnectionRecord } from './connection-record.ts';
 import type { Creator } from './creator.ts';
 import type { ExpiryCollector } from './expiry-collector.ts';
@@ -53,6 +54,7 @@ export class Capacity<E, C> {
   readonly #ledger: Ledger<E, C>;
   readonly #expiry: ExpiryCollector<E, C>;
   readonly #evictOne: (victim: ConnectionRecord<E, C>) => void;
+  readonly #budgetWaits: BudgetWaits<E, C> | null;
   #creator: Creator<E, C, PendingCreate<E, C>> | undefined = undefined;
   /** Endpoints waiting for total capacity, by arrival of their first uncovered waiter. */
   readonly #blocked = new IndexedHeap<EndpointPool<E, C>>(byFirstWaiter);
@@ -65,17 +67,20 @@ export class Capacity<E, C> {
   /**
    * @param evictOne disposes the idle `victim` (reason `'evicted'`) without handing on its room:
    *   the caller that evicts takes it.
+   * @param budgetWaits with a budget: the endpoints waiting for it, which refills yield to.
    */
   constructor(
     options: CapacityOptions,
     ledger: Ledger<E, C>,
     expiry: ExpiryCollector<E, C>,
     evictOne: (victim: ConnectionRecord<E, C>) => void,
+    budgetWaits: BudgetWaits<E, C> | null,
   ) {
     this.#options = options;
     this.#ledger = ledger;
     this.#expiry = expiry;
     this.#evictOne = evictOne;
+    this.#budgetWaits = budgetWaits;
   }
 
   /** Wires the creator, which is made after capacity (it reports back to the pool). */
@@ -249,11 +254,15 @@ export class Capacity<E, C> {
 
   /**
    * With `maintainMinIdle`: opens connections until `ep` has `minIdle`, from free total capacity
-   * only (never evicting), and not while it backs off (its wake-up comes back here).
+   * only (never evicting), and not while it backs off (its wake-up comes back here). Under a
+   * budget, not while another endpoint of its scope waits for a slot, even with its probe in
+   * flight: the slot is theirs (a refill that took it would be evicted for them, and refill again).
+   * It refills when room is next freed.
    */
   replenish(ep: EndpointPool<E, C>): void {
     const { maintainMinIdle, minIdle, totalMaxSize } = this.#options;
     if (!maintainMinIdle || this.closed || ep.retryAt > now()) return;
+    if (this.#budgetWaits?.scopeWaits(ep) === true) return;
     while (ep.size < minIdle && this.#ledger.size < totalMaxSize && this.mayCreate(ep)) {
       this.startCreate(ep);
     }

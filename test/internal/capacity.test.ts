@@ -32,6 +32,7 @@ function setUp(options: Partial<typeof defaults> = {}) {
       evicted.push(victim.connection);
       ledger.move(victim, 'disposed', 0);
     },
+    null,
   );
   const creator = { start: (job: PendingCreate<string, string>) => started.push(job.endpoint) };
   capacity.attach(creator as unknown as Creator<string, string, PendingCreate<string, string>>);
