@@ -580,8 +580,11 @@ export class AcquirePipeline<E, C> {
     );
     for (let waiter = ep.waiters.head; waiter !== null; waiter = waiter.next) waiter.waited = true;
     if (!wasFull) this.#emit('budgetExhausted', { endpoint, limit: ep.budgetLimit });
-    if (this.#host.evictSameScope(ep)) ep.probeDue = true;
-    if (ep.waiters.firstUncovered !== null) this.#budgetWaits?.wait(ep);
+    // Only for acquirers: a refused refill or prewarm (which never evict) leaves the scope alone.
+    if (ep.waiters.firstUncovered !== null) {
+      if (this.#host.evictSameScope(ep)) ep.probeDue = true;
+      this.#budgetWaits?.wait(ep);
+    }
     this.#host.freed(ep, false);
   }
 
