@@ -128,6 +128,7 @@ export class AcquirePipeline<E, C> {
       if (record !== null) {
         const alive = this.#checkForReuse(record, t);
         if (alive === true) {
+          record.suspect = false;
           const prepared = this.#onAcquire(record);
           // A synchronous hook takes no time: the connection is handed out at `t`.
           if (!isThenable(prepared) && this.#usable(record)) {
@@ -640,6 +641,8 @@ export class AcquirePipeline<E, C> {
         this.#fail(waiter, this.#backoff.unavailableError(waiter.endpoint, ep, t));
       }
     }
+    // A failed probe: the acquirers it leaves uncovered wait for the next one.
+    if (ep.budgetFull && ep.waiters.firstUncovered !== null) this.#budgetWaits?.wait(ep);
     this.#host.freed(ep, backoff);
   }
 

@@ -52,7 +52,7 @@ class WatchedBudget extends MemoryBudget<unknown, Conn> {
       answer = super.claim(...args);
     } catch (error) {
       // A probe of a full budget whose engine is down: the pool still waits for the next poll.
-      if (this.refusedAt.has(endpoint)) this.refusedAt.set(endpoint, this.#now());
+      this.probeFailed(endpoint);
       this.failedLast.add(endpoint);
       throw error;
     }
@@ -63,6 +63,11 @@ class WatchedBudget extends MemoryBudget<unknown, Conn> {
       this.onRefused?.(endpoint);
     }
     return answer;
+  }
+
+  /** A create of `endpoint` failed: if it was a probe of a full budget, the next poll probes. */
+  probeFailed(endpoint: Endpoint): void {
+    if (this.refusedAt.has(endpoint)) this.refusedAt.set(endpoint, this.#now());
   }
 
   override release(endpoint: unknown, connection: Conn): void {

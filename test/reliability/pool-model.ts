@@ -468,6 +468,7 @@ export class PoolModel {
       this.#createErrors.add(error);
       this.failedEndpoints.add(name);
       this.probing.add(name);
+      this.budget?.budget.probeFailed(name);
       this.faults++;
     });
     pool.on('create', ({ endpoint }) => this.probing.delete(canon(endpoint)!));
