@@ -135,13 +135,11 @@ export class AcquirePipeline<E, C> {
             this.#handOut(record, endpoint, 0, t, stack);
             return Promise.resolve(record.connection);
           }
-          const acq = this.#newAcquisition(ep, endpoint, timeout, signal, t, stack);
-          this.#reserve(acq, record);
+          const acq = this.#afterHook(record, ep, endpoint, timeout, signal, t, stack);
           this.#afterOnAcquire(acq, record, prepared, t);
           return acq.promise;
         }
-        const acq = this.#newAcquisition(ep, endpoint, timeout, signal, t, stack);
-        this.#reserve(acq, record);
+        const acq = this.#afterHook(record, ep, endpoint, timeout, signal, t, stack);
         this.#afterCheck(acq, record, alive);
         return acq.promise;
       }
@@ -154,6 +152,26 @@ export class AcquirePipeline<E, C> {
   /** Whether a record reserved by the fast path is still its to hand out: a hook may have closed the pool. */
   #usable(record: Rec<E, C>): boolean {
     return record.state === 'reserved' && !this.#capacity.closed;
+  }
+
+  /**
+   * The acquisition for `record`, taken from idle, once a hook called before there was one did not
+   * hand it out at once. A hook that closed the pool found no acquirer to fail: it fails now, not
+   * when (if ever) the hook settles.
+   */
+  #afterHook(
+    record: Rec<E, C>,
+    ep: EndpointPool<E, C>,
+    endpoint: E,
+    timeout: number,
+    signal: AbortSignal | undefined,
+    t: number,
+    stack: string | undefined,
+  ): Acquisition<E, C> {
+    const acq = this.#newAcquisition(ep, endpoint, timeout, signal, t, stack);
+    this.#reserve(acq, record);
+    if (!this.#usable(record)) this.#fail(acq, this.#host.closedError(endpoint));
+    return acq;
   }
 
   #newAcquisition(
