@@ -541,6 +541,7 @@ export class ConnectionPool<E, C> {
         this.#pipeline.failPreparing(record, this.#closedError(record.endpoint));
       }
     }
+    this.#pipeline.stopDeadlines();
     this.#creator.stop();
     this.#outbox.defer(abortCreates, this.#creator, undefined);
     this.#retirement.checkClosed();

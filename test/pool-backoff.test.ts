@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ConnectionPoolError, EndpointUnavailableError } from '../src/index.ts';
 import type { MockConnection } from '../src/testing/index.ts';
 import {
+  assertHeldTimers,
   closePool,
   eventsOf,
   fulfilled,
@@ -12,6 +13,7 @@ import {
   pending,
   rejected,
   settle,
+  timersDue,
   track,
   useFakeClock,
 } from './helpers/pool.ts';
@@ -239,7 +241,9 @@ describe('create backoff (SPEC §7)', () => {
     assert.equal(pool.stats().endpoints.length, 1);
     await clock.tickAsync(1);
     assert.deepEqual(pool.stats().endpoints, []);
-    assert.equal(clock.countTimers(), 0);
+    // No backoff timer: only the acquire deadlines' (from the first acquire), holding nothing.
+    assert.deepEqual(timersDue(clock), [30_000]);
+    assertHeldTimers(clock, 0);
   });
 
   it('createRetryDelay 0 turns the backoff off: waiters get creates of their own (SPEC §4)', async () => {

@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  assertHeldTimers,
   assertSizes,
   disposeReasons,
   fulfilled,
   makePool,
   settle,
+  timersDue,
   track,
   useFakeClock,
 } from './helpers/pool.ts';
@@ -175,10 +177,11 @@ describe('background collector', () => {
     await pool.release(b[0]!); // t=200 -> 1200
     await clock.tickAsync(100);
     await pool.release(a[1]!); // t=300 -> 1300
-    assert.equal(
-      clock.countTimers(),
-      1,
-      'one timer for the earliest deadline, not one per connection',
+    assert.deepEqual(
+      timersDue(clock),
+      [1000, 30_000],
+      'one timer for the earliest idle deadline, not one per connection (and the acquire ' +
+        "deadlines' timer, from the first acquire)",
     );
     await clock.tickAsync(700); // t=1000
     assert.deepEqual(disposeReasons(log), [[4, 'idle']]);
@@ -193,7 +196,12 @@ describe('background collector', () => {
       ['a', 0, 0, 0],
       ['b', 0, 0, 0],
     ]);
-    assert.equal(clock.countTimers(), 0, 'no timer while nothing can expire');
+    assert.deepEqual(
+      timersDue(clock),
+      [30_000],
+      "no collector timer while nothing can expire (the acquire deadlines' holds nothing)",
+    );
+    assertHeldTimers(clock, 0);
   });
 
   it('reuse moves the deadline: a connection released again expires from its new release time', async () => {

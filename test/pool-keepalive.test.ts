@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectionPoolTimeoutError } from '../src/index.ts';
 import {
+  assertHeldTimers,
   assertSizes,
   closePool,
   disposeReasons,
@@ -12,6 +13,7 @@ import {
   makePool,
   pending,
   settle,
+  timersDue,
   track,
   useFakeClock,
 } from './helpers/pool.ts';
@@ -164,11 +166,13 @@ describe('keepAliveInterval (SPEC §7)', () => {
     await clock.tickAsync(10_100);
     assert.equal(mock.callsOf('checkAliveness').length, 1);
     assertSizes(pool, 1, [['a', 1, 0, 1]]);
-    assert.equal(
-      clock.countTimers(),
-      2,
-      'the next sweep and the expiry collector, no check budget',
+    assert.deepEqual(
+      timersDue(clock),
+      [20_100, 30_000, 3_600_000],
+      "the next sweep, the acquire deadlines' (from the first acquire) and the expiry " +
+        'collector, no check budget',
     );
+    assertHeldTimers(clock, 0);
   });
 
   it('off by default: idle connections are only checked at acquire', async () => {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closePool, eventsOf, makePool, settle, useFakeClock } from './helpers/pool.ts';
+import { closePool, eventsOf, makePool, settle, timersDue, useFakeClock } from './helpers/pool.ts';
 
 describe('leakDetectionThreshold (SPEC §7)', () => {
   const clock = useFakeClock();
@@ -73,10 +73,14 @@ describe('leakDetectionThreshold (SPEC §7)', () => {
   it('by default (0) nothing is watched and no timer runs', async () => {
     const { pool, log } = makePool();
     await pool.acquire('a');
-    assert.equal(clock.countTimers(), 0);
+    assert.deepEqual(timersDue(clock), [30_000], "only the acquire deadlines' timer");
     const watched = makePool({ leakDetectionThreshold: 10 }).pool;
     await watched.acquire('a');
-    assert.equal(clock.countTimers(), 1, 'the leak timer, when on');
+    assert.deepEqual(
+      timersDue(clock),
+      [10, 30_000, 30_000],
+      "the leak timer, when on (and each pool's acquire deadlines' timer)",
+    );
     await clock.tickAsync(3_600_000);
     assert.deepEqual(eventsOf(log, 'leak'), []);
   });

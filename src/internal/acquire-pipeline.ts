@@ -666,6 +666,11 @@ export class AcquirePipeline<E, C> {
 
   // ---- settling ---------------------------------------------------------------------------
 
+  /** The pool closed: the acquire deadlines' timer ends with the last acquirer. */
+  stopDeadlines(): void {
+    this.#deadlines.stop();
+  }
+
   /** Rejects every acquirer of `ep`, waiting or between steps, with `errorOf(endpoint)`. */
   failWaiters(ep: EndpointPool<E, C>, errorOf: (endpoint: E) => Error): void {
     for (let waiter = ep.waiters.head; waiter !== null; waiter = ep.waiters.head) {

@@ -4,7 +4,7 @@
  * moves earlier, never later, so a stream of later deadlines costs no timer calls, and a timer
  * that fires early just finds nothing due.
  */
-import { now, startTimer, type TimerHandle } from './timers.ts';
+import { holdProcess, now, startTimer, type TimerHandle } from './timers.ts';
 
 /** Longest single wait; a later deadline is reached by waiting again. */
 const MAX_STEP = 2_147_483_647;
@@ -14,6 +14,8 @@ export class DeadlineTimer {
   readonly #keepAlive: boolean;
   #handle: TimerHandle | undefined = undefined;
   #at = Number.POSITIVE_INFINITY;
+  /** With `keepAlive`: whether the pending timer holds the process (not once `idle`). */
+  #held = false;
 
   /**
    * @param onFire called when the timer fires; it must `schedule` what is left.
@@ -26,11 +28,29 @@ export class DeadlineTimer {
   }
 
   schedule(at: number): void {
-    if (at >= this.#at || at === Number.POSITIVE_INFINITY) return;
+    if (at === Number.POSITIVE_INFINITY) return;
+    if (at >= this.#at) {
+      if (this.#held || !this.#keepAlive || this.#handle === undefined) return;
+      this.#held = true;
+      holdProcess(this.#handle, true);
+      return;
+    }
     if (this.#handle !== undefined) clearTimeout(this.#handle);
     this.#at = at;
     const delay = Math.min(MAX_STEP, Math.max(0, Math.ceil(at - now())));
     this.#handle = startTimer(this.#fire, delay, this.#keepAlive);
+    this.#held = this.#keepAlive;
+  }
+
+  /**
+   * Nothing is due for now: the timer stays armed, since the next deadline would arm one again
+   * (a timer per use of the pool), but no longer keeps the process alive. When it fires it finds
+   * nothing due; `schedule` holds the process again.
+   */
+  idle(): void {
+    if (!this.#held || this.#handle === undefined) return;
+    this.#held = false;
+    holdProcess(this.#handle, false);
   }
 
   /**
@@ -59,11 +79,13 @@ export class DeadlineTimer {
     clearTimeout(this.#handle);
     this.#handle = undefined;
     this.#at = Number.POSITIVE_INFINITY;
+    this.#held = false;
   }
 
   readonly #fire = (): void => {
     this.#handle = undefined;
     this.#at = Number.POSITIVE_INFINITY;
+    this.#held = false;
     this.#onFire();
   };
 }

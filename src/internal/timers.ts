@@ -12,15 +12,24 @@ export function now(): number {
   return performance.now();
 }
 
-/** Lets the process exit while `handle` is pending: `unref` in Node.js and Bun, Deno's own call. */
-function unref(handle: TimerHandle): void {
-  const timer = handle as { unref?: () => void };
+/**
+ * Whether a pending `handle` keeps the process alive: `ref`/`unref` in Node.js and Bun, Deno's own
+ * calls; nothing in browsers, where a timer keeps nothing alive.
+ */
+export function holdProcess(handle: TimerHandle, hold: boolean): void {
+  const timer = handle as { ref?: () => void; unref?: () => void };
   if (typeof timer.unref === 'function') {
-    timer.unref();
+    if (hold) timer.ref?.();
+    else timer.unref();
     return;
   }
-  const deno = (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno;
-  deno?.unrefTimer?.(handle);
+  const deno = (
+    globalThis as {
+      Deno?: { refTimer?: (id: unknown) => void; unrefTimer?: (id: unknown) => void };
+    }
+  ).Deno;
+  if (hold) deno?.refTimer?.(handle);
+  else deno?.unrefTimer?.(handle);
 }
 
 /**
@@ -34,6 +43,6 @@ export function startTimer(
 ): TimerHandle | undefined {
   if (ms > MAX_DELAY) return undefined;
   const handle = setTimeout(callback, ms);
-  if (!keepAlive) unref(handle);
+  if (!keepAlive) holdProcess(handle, false);
   return handle;
 }

@@ -8,12 +8,57 @@ import FakeTimers from '@sinonjs/fake-timers';
 
 export type Clock = ReturnType<typeof FakeTimers.install>;
 
+/** A fake timer's handle where the runtime's timers are objects (Node.js, Bun). */
+type Handle = { hasRef?: () => boolean };
+
 /** Fakes the timers the pool uses; time starts at 0. Uninstall in `afterEach`. */
 export function installClock(): Clock {
-  return FakeTimers.install({
+  const clock = FakeTimers.install({
     now: 0,
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
   });
+  // The handles, by timer id, for heldTimers (uninstall puts the real setTimeout back).
+  const handles = new Map<number, Handle>();
+  const fakeSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    const handle = fakeSetTimeout(...args);
+    if (typeof handle === 'object') handles.set(Number(handle), handle as Handle);
+    return handle;
+  }) as typeof setTimeout;
+  Object.assign(clock, { handles });
+  return clock;
+}
+
+/** The pending fake timers of `clock`, by id: when each is due. */
+function pendingTimers(clock: Clock): Map<number, { callAt: number }> {
+  return (clock as unknown as { timers?: Map<number, { callAt: number }> }).timers ?? new Map();
+}
+
+/** When each pending fake timer is due, soonest first. */
+export function timersDue(clock: Clock): number[] {
+  return [...pendingTimers(clock).values()].map((t) => t.callAt).sort((a, b) => a - b);
+}
+
+/**
+ * Asserts that `count` pending fake timers keep the process alive, where the runtime's timer
+ * handles tell (Node.js, Bun). Elsewhere (Deno, browsers) a handle is a plain number and it
+ * asserts nothing: a browser has no process to keep alive.
+ */
+export function assertHeldTimers(clock: Clock, count: number, message?: string): void {
+  const handles = (clock as unknown as { handles: Map<number, Handle> }).handles;
+  if (handles.size === 0 && pendingTimers(clock).size > 0) return;
+  assert.equal(heldTimers(clock), count, message);
+}
+
+/**
+ * How many pending fake timers keep the process alive (not `unref`ed), where the runtime's timer
+ * handles tell (Node.js, Bun). Where they are plain numbers (Deno, browsers) it counts none.
+ */
+export function heldTimers(clock: Clock): number {
+  const handles = (clock as unknown as { handles: Map<number, Handle> }).handles;
+  let held = 0;
+  for (const id of pendingTimers(clock).keys()) if (handles.get(id)?.hasRef?.() === true) held++;
+  return held;
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { EndpointPool } from '../../src/endpoint-pool.ts';
 import { Acquisition } from '../../src/internal/acquisition.ts';
 import { DeadlineQueue } from '../../src/internal/deadline-queue.ts';
-import { useFakeClock } from '../helpers/async.ts';
+import { assertHeldTimers, timersDue, useFakeClock } from '../helpers/async.ts';
 
 type Acq = Acquisition<string, object>;
 
@@ -41,17 +41,35 @@ describe('DeadlineQueue', () => {
     assert.equal(clock.countTimers(), 0);
   });
 
-  it('removing the last acquirer stops the timer; the others still expire', async () => {
+  it('removing the last acquirer leaves the timer armed but holding nothing; stop cancels it', async () => {
     const { queue, expired, add } = setUp();
     const a = add(1, 10);
     const b = add(2, 30);
     queue.remove(a);
-    assert.equal(clock.countTimers(), 1);
+    assert.deepEqual(timersDue(clock), [10], 'armed for the first deadline, it fires early');
     await clock.tickAsync(30);
     assert.deepEqual(expired, ['2@30']);
+    assert.deepEqual(timersDue(clock), [], 'the last acquirer expired: nothing to arm');
     const c = add(3, 100);
+    assertHeldTimers(clock, 1, 'a deadline pending holds the process');
     queue.remove(c);
-    assert.equal(clock.countTimers(), 0);
+    assert.deepEqual(timersDue(clock), [100], 'kept for the next acquirer');
+    assertHeldTimers(clock, 0, 'nobody waits: it holds nothing');
+    const d = add(4, 150);
+    assert.deepEqual(timersDue(clock), [100], 'a later deadline reuses it');
+    assertHeldTimers(clock, 1);
+    queue.remove(d);
+    await clock.tickAsync(100);
+    assert.deepEqual(expired, ['2@30'], 'it fired and found nothing due');
+    assert.deepEqual(timersDue(clock), []);
+    add(5, 140);
+    queue.stop();
+    assert.deepEqual(timersDue(clock), [140], 'stopped with an acquirer left: kept for it');
+    await clock.tickAsync(10);
+    assert.deepEqual(expired, ['2@30', '5@140']);
+    const e = add(6, 200);
+    queue.remove(e);
+    assert.deepEqual(timersDue(clock), [], 'stopped: the last remove cancels it');
     assert.equal(b.heapIndex, -1);
   });
 });

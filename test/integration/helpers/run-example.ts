@@ -7,15 +7,17 @@ const root = join(import.meta.dirname, '..', '..', '..');
 
 /**
  * Runs `file` (relative to the repository root, or absolute) with tsx, or with plain Node.js when
- * `tsx` is false; resolves with its exit code and output.
+ * `tsx` is false; resolves with its exit code and output (code `null` when it was killed, after
+ * `killAfterMs` if given).
  */
 export async function runExample(
   file: string,
-  { tsx = true }: { tsx?: boolean } = {},
+  { tsx = true, killAfterMs }: { tsx?: boolean; killAfterMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, tsx ? ['--import', 'tsx', file] : [file], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(killAfterMs === undefined ? {} : { timeout: killAfterMs }),
   });
   let stdout = '';
   let stderr = '';
