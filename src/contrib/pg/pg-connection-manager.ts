@@ -189,15 +189,18 @@ export class PgConnectionManager<K extends string = string> extends BaseConnecti
    * or it is still inside a transaction; `true` at once when it has been quiet less than
    * `pingAfterIdle`; otherwise the result of an empty query. An abort of that round trip destroys
    * the socket (a round trip cut short leaves nothing to reuse) and rejects with `signal.reason`.
+   * The signal is read only for that round trip: a pool makes an `AbortController` (several
+   * microseconds in Node.js) only for a check that reads it.
    */
   checkAliveness(
     _endpoint: K,
     client: pg.Client,
-    { signal }: OperationContext,
+    context: OperationContext,
   ): boolean | Promise<boolean> {
     const state = this.#states.get(client);
     if (state === undefined || !usable(client, state)) return false;
     if (performance.now() - state.quietSince < this.#pingAfterIdle) return true;
+    const { signal } = context;
     return untilAborted(client, signal, client.query('')).then(
       () => {
         state.quietSince = performance.now();

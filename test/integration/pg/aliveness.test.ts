@@ -47,6 +47,25 @@ describe('PgConnectionManager aliveness', { timeout: 20_000 }, () => {
     await manager.dispose('db', client, context());
   });
 
+  it('reads the signal only for a round trip: a check without one makes no AbortController', async () => {
+    const manager = new PgConnectionManager({ db: db.server.config }, { pingAfterIdle: 30 });
+    const { client, texts } = await countedClient(manager);
+    let reads = 0;
+    const counted = {
+      get signal() {
+        reads++;
+        return new AbortController().signal;
+      },
+    };
+    assert.equal(manager.checkAliveness('db', client, counted), true);
+    assert.equal(reads, 0, 'young: answered from what the client knows');
+    await sleep(40); // quiet for longer than pingAfterIdle
+    assert.equal(await manager.checkAliveness('db', client, counted), true);
+    assert.equal(reads, 1, 'the round trip is abortable');
+    assert.deepEqual(texts, ['']);
+    await manager.dispose('db', client, context());
+  });
+
   it('pingAfterIdle 0 spends a round trip on every check', async () => {
     const manager = new PgConnectionManager({ db: db.server.config }, { pingAfterIdle: 0 });
     const { client, texts } = await countedClient(manager);
