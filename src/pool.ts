@@ -18,6 +18,7 @@ import { LeakDetector } from './internal/leak-detector.ts';
 import { Ledger } from './internal/ledger.ts';
 import { Outbox } from './internal/outbox.ts';
 import { expiryReason } from './internal/placement.ts';
+import { RESOLVED, unlessResolved } from './internal/resolved.ts';
 import { Retirement } from './internal/retirement.ts';
 import { show } from './internal/show.ts';
 import { now } from './internal/timers.ts';
@@ -54,8 +55,6 @@ export interface CloseOptions {
 }
 
 type Rec<E, C> = ConnectionRecord<E, C>;
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * A keyed pool of connections of type `C` to endpoints of type `E`, opened and closed by a
@@ -378,9 +377,12 @@ export class ConnectionPool<E, C> {
     if (record === undefined || record.state !== 'acquired') {
       return this.#notAcquired(connection, record, 'release');
     }
-    const t = now();
+    // The clock is read once, where the connection is placed (once `onRelease` is done), and
+    // also here for a `release` listener's `heldMs`.
+    const listened = this.#events.has('release');
+    const t = listened ? now() : 0;
     this.#ledger.move(record, 'releasing', t);
-    if (this.#events.has('release')) {
+    if (listened) {
       this.#outbox.enter();
       const heldMs = t - record.acquiredAt;
       this.#outbox.defer(this.#events.emitter<'release'>, 'release', {
@@ -394,16 +396,16 @@ export class ConnectionPool<E, C> {
     try {
       released = this.#manager.onRelease?.(record.endpoint, connection);
     } catch (error) {
-      return this.#finishRelease(record, t, true).then(() => Promise.reject(error));
+      return this.#finishRelease(record, now(), true).then(() => Promise.reject(error));
     }
     if (isThenable(released)) {
       return Promise.resolve(released).then(
-        () => this.#finishRelease(record, now(), false),
+        () => unlessResolved(this.#finishRelease(record, now(), false)),
         (error: unknown) =>
           this.#finishRelease(record, now(), true).then(() => Promise.reject(error)),
       );
     }
-    return this.#finishRelease(record, t, false);
+    return this.#finishRelease(record, listened ? t : now(), false);
   }
 
   /**

@@ -39,12 +39,11 @@ import { LazyContext } from './lazy-context.ts';
 import type { Ledger } from './ledger.ts';
 import type { Outbox } from './outbox.ts';
 import { expiryReason, placeOf, type Return } from './placement.ts';
+import { RESOLVED } from './resolved.ts';
 import { show } from './show.ts';
 import { now } from './timers.ts';
 
 type Rec<E, C> = ConnectionRecord<E, C>;
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** What the pipeline needs of the pool around it. */
 export interface PipelineHost<E, C> {
@@ -424,10 +423,15 @@ export class AcquirePipeline<E, C> {
   }
 
   #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>): void {
-    this.#afterOnAcquire(acq, record, this.#onAcquire(record), now());
+    const prepared = this.#onAcquire(record);
+    // The clock is read once the hook is done: now if it was synchronous, else when it settles.
+    this.#afterOnAcquire(acq, record, prepared, isThenable(prepared) ? 0 : now());
   }
 
-  /** @param t the time now, which a synchronous `onAcquire` hands the connection out at. */
+  /**
+   * @param t the time now, which a synchronous `onAcquire` hands the connection out at (unread
+   *   for an asynchronous one).
+   */
   #afterOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, prepared: unknown, t: number): void {
     if (isThenable(prepared)) {
       prepared.then(

@@ -23,9 +23,8 @@ import type { Creator } from './creator.ts';
 import type { ExpiryCollector } from './expiry-collector.ts';
 import { IndexedHeap } from './indexed-heap.ts';
 import type { Ledger } from './ledger.ts';
+import { RESOLVED } from './resolved.ts';
 import { now } from './timers.ts';
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** One create in flight, as the pool follows it. */
 export interface PendingCreate<E, C> {

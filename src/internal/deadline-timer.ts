@@ -14,8 +14,8 @@ export class DeadlineTimer {
   readonly #keepAlive: boolean;
   #handle: TimerHandle | undefined = undefined;
   #at = Number.POSITIVE_INFINITY;
-  /** With `keepAlive`: whether the pending timer holds the process (not once `idle`). */
-  #held = false;
+  /** The pending timer of a `keepAlive` one no longer holds the process: it was made `idle`. */
+  #idle = false;
 
   /**
    * @param onFire called when the timer fires; it must `schedule` what is left.
@@ -30,16 +30,17 @@ export class DeadlineTimer {
   schedule(at: number): void {
     if (at === Number.POSITIVE_INFINITY) return;
     if (at >= this.#at) {
-      if (this.#held || !this.#keepAlive || this.#handle === undefined) return;
-      this.#held = true;
-      holdProcess(this.#handle, true);
+      if (this.#idle) {
+        this.#idle = false;
+        holdProcess(this.#handle as TimerHandle, true);
+      }
       return;
     }
     if (this.#handle !== undefined) clearTimeout(this.#handle);
     this.#at = at;
     const delay = Math.min(MAX_STEP, Math.max(0, Math.ceil(at - now())));
     this.#handle = startTimer(this.#fire, delay, this.#keepAlive);
-    this.#held = this.#keepAlive;
+    this.#idle = false;
   }
 
   /**
@@ -48,8 +49,8 @@ export class DeadlineTimer {
    * nothing due; `schedule` holds the process again.
    */
   idle(): void {
-    if (!this.#held || this.#handle === undefined) return;
-    this.#held = false;
+    if (this.#idle || !this.#keepAlive || this.#handle === undefined) return;
+    this.#idle = true;
     holdProcess(this.#handle, false);
   }
 
@@ -79,13 +80,13 @@ export class DeadlineTimer {
     clearTimeout(this.#handle);
     this.#handle = undefined;
     this.#at = Number.POSITIVE_INFINITY;
-    this.#held = false;
+    this.#idle = false;
   }
 
   readonly #fire = (): void => {
     this.#handle = undefined;
     this.#at = Number.POSITIVE_INFINITY;
-    this.#held = false;
+    this.#idle = false;
     this.#onFire();
   };
 }

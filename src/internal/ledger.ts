@@ -76,7 +76,7 @@ export class Ledger<E, C> {
   /**
    * Moves `record` to the state `to` at time `t`. For `idle`, `record.persistent` and
    * `record.expiresAt` say which list and when it expires; for `acquired`, `record.stack` is what
-   * leak detection reports.
+   * leak detection reports. `t` is read for those two states only.
    */
   move(record: Rec<E, C>, to: ConnectionState, t: number): void {
     const ep = record.pool;

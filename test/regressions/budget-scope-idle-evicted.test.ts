@@ -44,6 +44,7 @@ describe('regression: idle connection of a budget scope while another endpoint w
     await settle(clock);
     assert.equal(second.state, 'pending', 'the budget refused the second replica');
     await pool.release(replica);
+    await settle(clock); // the waiter's onAcquire runs after the release is done
     assert.equal(second.value, replica, 'handed to the waiter');
     await pool.release(master);
     const third = track(pool.acquire('replica'));

@@ -185,6 +185,7 @@ describe('instrumentPool (OpenTelemetry metrics)', () => {
 
     await clock.tickAsync(50);
     await pool.release(a); // at 250 ms, held 150 ms, handed to the third acquirer after 50 ms
+    await clock.tickAsync(0); // the third acquirer's onAcquire runs after the release is done
     const c = fulfilled(third);
     assert.equal(c, a);
     const late = track(pool.acquire('db', { timeout: 100 }));
