@@ -1,25 +1,19 @@
-import type { ConnectionBudget } from './budget.ts';
 import { EndpointPool } from './endpoint-pool.ts';
 import { ConnectionNotAcquiredError, ConnectionPoolClosedError } from './errors.ts';
 import { EventHub, type PoolEventListener, type PoolEvents } from './events.ts';
-import { AcquirePipeline, type PipelineHost } from './internal/acquire-pipeline.ts';
-import { BudgetWaits } from './internal/budget-waits.ts';
-import { Capacity, type PendingCreate } from './internal/capacity.ts';
+import type { AcquirePipeline } from './internal/acquire-pipeline.ts';
+import type { Capacity, PendingCreate } from './internal/capacity.ts';
 import type { ConnectionRecord } from './internal/connection-record.ts';
-import { CreateBackoff } from './internal/create-backoff.ts';
-import { Creator } from './internal/creator.ts';
-import { Disposer } from './internal/disposer.ts';
+import type { Creator } from './internal/creator.ts';
 import { defaultEndpointKey } from './internal/endpoint-key.ts';
-import { ExpiryCollector } from './internal/expiry-collector.ts';
+import type { ExpiryCollector } from './internal/expiry-collector.ts';
 import { isThenable } from './internal/is-thenable.ts';
-import { KeepAliveCheck } from './internal/keep-alive-check.ts';
-import { KeepAliveSweeper } from './internal/keep-alive-sweeper.ts';
-import { LeakDetector } from './internal/leak-detector.ts';
-import { Ledger } from './internal/ledger.ts';
+import type { LeakDetector } from './internal/leak-detector.ts';
+import type { Ledger } from './internal/ledger.ts';
 import { Outbox } from './internal/outbox.ts';
-import { expiryReason } from './internal/placement.ts';
+import { PoolParts } from './internal/pool-parts.ts';
 import { RESOLVED, unlessResolved } from './internal/resolved.ts';
-import { Retirement } from './internal/retirement.ts';
+import type { Retirement } from './internal/retirement.ts';
 import { show } from './internal/show.ts';
 import { now } from './internal/timers.ts';
 import { type Lease, PoolLease } from './lease.ts';
@@ -78,29 +72,16 @@ export class ConnectionPool<E, C> {
   readonly #totals = newTotals();
   /** User code (listeners, hooks) runs through it, where the state is consistent. */
   readonly #outbox = new Outbox();
-  /** Idle connections of every endpoint by expiry, disposed when they expire. */
+  /** Everything but the API and the routing; the parts the API calls are kept at hand below. */
+  readonly #parts: PoolParts<E, C>;
   readonly #expiry: ExpiryCollector<E, C>;
-  /** Which state each connection is in, with the lists and counts that go with it. */
   readonly #ledger: Ledger<E, C>;
   /** The ledger's map of records, by connection. */
   readonly #records: Map<C, Rec<E, C>>;
-  /** The limits, eviction and minIdle refills: every create starts there. */
   readonly #capacity: Capacity<E, C>;
-  /** The steps of an acquire, and where a connection goes back. */
   readonly #pipeline: AcquirePipeline<E, C>;
-  /** With keepalive (and `checkAliveness`): sweeps of idle connections. */
-  readonly #keepAlive: KeepAliveSweeper<E, C> | null;
-  readonly #keepAliveCheck: KeepAliveCheck<E, C> | null;
-  /** With leak detection: connections held too long. */
   readonly #leaks: LeakDetector<E, C> | null;
-  /** Waits of endpoints whose creates fail. */
-  readonly #backoff: CreateBackoff<E, C>;
-  /** Runs `create` and `dispose` calls; `close` waits for what the disposer counts. */
   readonly #creator: Creator<E, C, PendingCreate<E, C>>;
-  readonly #disposer: Disposer<E, C>;
-  /** With a connection budget: the endpoints whose acquirers wait for it. */
-  readonly #budgetWaits: BudgetWaits<E, C> | null;
-  /** Disposals, evictions, and when a closing pool is done. */
   readonly #retirement: Retirement<E, C>;
   #closed = false;
 
@@ -115,102 +96,29 @@ export class ConnectionPool<E, C> {
     this.#manager = manager;
     const resolved = resolveOptions(options as PoolOptions<E>);
     this.#options = resolved;
-    const budget = resolved.budget as ConnectionBudget<E, C> | undefined;
     this.#keyOf = resolved.endpointKey ?? defaultEndpointKey;
-    const outbox = this.#outbox;
-    this.#expiry = new ExpiryCollector(
-      resolved.backgroundCollector,
-      resolved.disposeBatchSize,
-      (record) =>
-        this.#operation(() => this.#retirement.dispose(record, expiryReason(record), false)),
-    );
-    this.#ledger = new Ledger(this.#expiry, this.#totals);
-    this.#records = this.#ledger.records;
-    this.#keepAlive =
-      resolved.keepAliveInterval > 0 && manager.checkAliveness !== undefined
-        ? new KeepAliveSweeper(resolved.keepAliveInterval, this.#endpoints, this.#expiry, (r, t) =>
-            this.#operation(() => this.#keepAliveCheck?.start(r, t)),
-          )
-        : null;
-    this.#leaks =
-      resolved.leakDetectionThreshold > 0
-        ? new LeakDetector(resolved.leakDetectionThreshold, this.#events)
-        : null;
-    this.#ledger.attach(this.#leaks, this.#keepAlive);
-    this.#backoff = new CreateBackoff(resolved, (ep) => this.#operation(() => this.#woken(ep)));
-    this.#disposer = new Disposer(
+    const shared = {
       manager,
-      resolved.disposeTimeout,
-      this.#events,
-      this.#totals,
-      outbox,
-      () => this.#retirement.checkClosed(),
-      budget,
-    );
-    this.#budgetWaits =
-      budget === undefined
-        ? null
-        : new BudgetWaits(budget, outbox, (ep) => this.#operation(() => this.#pipeline.probe(ep)));
-    this.#capacity = new Capacity(
-      resolved,
-      this.#ledger,
-      this.#expiry,
-      (victim) => this.#retirement.evict(victim),
-      this.#budgetWaits,
-    );
-    const forgetIfEmpty = (ep: EndpointPool<E, C>) => this.#forgetIfEmpty(ep);
-    const retirement = new Retirement(
-      this.#ledger,
-      this.#events,
-      outbox,
-      this.#totals,
-      this.#disposer,
-      this.#capacity,
-      this.#endpoints,
-      forgetIfEmpty,
-    );
-    this.#retirement = retirement;
-    const host: PipelineHost<E, C> = {
-      route: (endpoint) => this.#endpointPool(endpoint),
-      forgetIfEmpty,
-      dispose: (record, reason, awaited, cause, replenish) =>
-        retirement.dispose(record, reason, awaited, cause, replenish),
-      freed: (ep, replenish) => retirement.freed(ep, replenish),
-      closedError: (endpoint) => this.#closedError(endpoint),
-      evictSameScope: (ep) => retirement.evictSameScope(ep),
+      options: resolved,
+      endpoints: this.#endpoints,
+      events: this.#events,
+      totals: this.#totals,
+      outbox: this.#outbox,
     };
-    this.#pipeline = new AcquirePipeline(
-      manager,
-      resolved,
-      outbox,
-      this.#events,
-      this.#totals,
-      this.#ledger,
-      this.#capacity,
-      this.#backoff,
-      host,
-      this.#budgetWaits,
-    );
-    this.#keepAliveCheck =
-      this.#keepAlive === null
-        ? null
-        : new KeepAliveCheck(this.#ledger, outbox, this.#pipeline, resolved.createTimeout);
-    this.#creator = new Creator(
-      manager,
-      resolved.createTimeout,
-      this.#disposer,
-      outbox,
-      (create, connection) => this.#operation(() => this.#created(create, connection)),
-      (create, error) => this.#operation(() => this.#createFailed(create, error)),
-      budget === undefined
-        ? undefined
-        : {
-            budget,
-            onRefused: (create) => this.#operation(() => this.#refused(create)),
-            onLost: (connection) => this.#operation(() => this.#retirement.retireLost(connection)),
-          },
-    );
-    this.#capacity.attach(this.#creator);
+    const parts = new PoolParts(shared, {
+      route: (endpoint) => this.#endpointPool(endpoint),
+      forgetIfEmpty: (ep) => this.#forgetIfEmpty(ep),
+      closedError: (endpoint) => this.#closedError(endpoint),
+    });
+    this.#parts = parts;
+    this.#expiry = parts.expiry;
+    this.#ledger = parts.ledger;
+    this.#records = parts.ledger.records;
+    this.#capacity = parts.capacity;
+    this.#pipeline = parts.pipeline;
+    this.#leaks = parts.leaks;
+    this.#creator = parts.creator;
+    this.#retirement = parts.retirement;
   }
 
   /** All connections: idle, acquired and being created. */
@@ -309,7 +217,8 @@ export class ConnectionPool<E, C> {
       return Promise.reject(error);
     }
     const t = now();
-    if (ep.retryAt > t) return Promise.reject(this.#backoff.unavailableError(endpoint, ep, t));
+    if (ep.retryAt > t)
+      return Promise.reject(this.#parts.backoff.unavailableError(endpoint, ep, t));
     this.#outbox.enter();
     const created = this.#capacity.prewarm(ep, endpoint, target);
     this.#capacity.replenish(ep);
@@ -522,14 +431,12 @@ export class ConnectionPool<E, C> {
     this.#outbox.enter();
     this.#closed = true;
     this.#capacity.closed = true;
-    const closed = this.#retirement.beginClose(timeout, () =>
-      this.#operation(() => this.#forceClose()),
-    );
-    this.#expiry.cancel();
-    this.#keepAlive?.cancel();
-    this.#leaks?.cancel();
-    this.#backoff.cancel();
-    this.#budgetWaits?.cancel();
+    const closed = this.#retirement.beginClose(timeout, () => {
+      this.#outbox.enter();
+      this.#forceClose();
+      this.#outbox.exit();
+    });
+    this.#parts.stopTimers();
     const closedError = (endpoint: E) => this.#closedError(endpoint);
     // Fail every waiter before disposing anything, so no freed room goes to a waiter.
     for (const ep of this.#endpoints.values()) this.#pipeline.failWaiters(ep, closedError);
@@ -614,40 +521,6 @@ export class ConnectionPool<E, C> {
       this.#endpoints.delete(ep.key);
       ep.forgotten = true;
     }
-  }
-
-  // ---- operations from timers and settled manager calls -------------------------------------
-
-  /** Runs `step` as an operation: what it defers runs once it is over. */
-  #operation(step: () => void): void {
-    this.#outbox.enter();
-    step();
-    this.#outbox.exit();
-  }
-
-  #created(create: PendingCreate<E, C>, connection: C): void {
-    const duplicate = this.#pipeline.created(create, connection);
-    create.done?.(duplicate !== undefined, duplicate);
-  }
-
-  #createFailed(create: PendingCreate<E, C>, error: unknown): void {
-    this.#pipeline.createFailed(create, error);
-    create.done?.(true, error);
-  }
-
-  /** The budget refused the slot of a create (for `prewarm`: nothing more fits). */
-  #refused(create: PendingCreate<E, C>): void {
-    this.#pipeline.refused(create);
-    create.done?.(false, undefined);
-  }
-
-  /**
-   * The backoff of `ep` is over (with `maintainMinIdle`: refill it) or it has been quiet for the
-   * longest wait (without: forget it if empty).
-   */
-  #woken(ep: EndpointPool<E, C>): void {
-    if (this.#options.maintainMinIdle) this.#capacity.replenish(ep);
-    else this.#forgetIfEmpty(ep);
   }
 
   // ---- releasing and disposing --------------------------------------------------------------
