@@ -232,8 +232,12 @@ export class CountingManager extends MockConnectionManager<Endpoint> {
     return this.#run(call, () => super.onRelease(call.endpoint, connection));
   }
 
+  /** `onConnectionDead` calls so far, by endpoint. */
+  readonly deadCalls = new Map<Endpoint, number>();
+
   override onConnectionDead(endpoint: Endpoint, connection: Conn): void | Promise<void> {
     const call = this.#start('onConnectionDead', this.#name(endpoint), connection, undefined);
+    this.deadCalls.set(call.endpoint, (this.deadCalls.get(call.endpoint) ?? 0) + 1);
     return this.#run(call, () => super.onConnectionDead(call.endpoint, connection));
   }
 
@@ -359,6 +363,8 @@ export interface AcquireRecord {
    * a create is never refused).
    */
   readonly mayOvertake: boolean;
+  /** `onConnectionDead` calls of its endpoint when it started (see `#fulfilled`). */
+  readonly deadCallsAtStart: number;
 }
 
 /** A `release` or `discard` the model made, for the checks of the step that made it. */
@@ -531,6 +537,7 @@ export class PoolModel {
       reason: undefined,
       leaked: false,
       mayOvertake: this.reacting > 0 || this.mock.serving(endpoint) > 0,
+      deadCallsAtStart: this.mock.deadCalls.get(endpoint) ?? 0,
     };
     this.acquires.push(record);
     this.#touch(endpoint);
@@ -830,7 +837,13 @@ export class PoolModel {
     // where an older one may be busy with a connection of its own that it can still lose (its
     // lifetime ending in onAcquire sends it back to wait).
     const served = this.lastServed.get(record.endpoint)!;
-    const mayBeBusy = older !== undefined && this.mock.serving(record.endpoint) > 0;
+    // An older acquirer that found its connection dead is out of line until its onConnectionDead
+    // is done (README): a connection freed meanwhile went to the oldest one in line, even if that
+    // hook is over by the time this one has it.
+    const mayBeBusy =
+      older !== undefined &&
+      (this.mock.serving(record.endpoint) > 0 ||
+        (this.mock.deadCalls.get(record.endpoint) ?? 0) > record.deadCallsAtStart);
     if (record.seq > served && !record.mayOvertake && !mayBeBusy)
       this.lastServed.set(record.endpoint, record.seq);
   }
