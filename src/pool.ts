@@ -286,9 +286,13 @@ export class ConnectionPool<E, C> {
     if (record === undefined || record.state !== 'acquired') {
       return this.#notAcquired(connection, record, 'release');
     }
+    const listened = this.#events.has('release');
+    // Nothing runs before it is placed: straight back, without the releasing state.
+    if (!listened && this.#manager.onRelease === undefined) {
+      return this.#placeReleased(record, now(), false);
+    }
     // The clock is read once, where the connection is placed (once `onRelease` is done), and
     // also here for a `release` listener's `heldMs`.
-    const listened = this.#events.has('release');
     const t = listened ? now() : 0;
     this.#ledger.move(record, 'releasing', t);
     if (listened) {
@@ -529,6 +533,11 @@ export class ConnectionPool<E, C> {
   #finishRelease(record: Rec<E, C>, t: number, suspect: boolean): Promise<void> {
     // close({ timeout }) disposed it meanwhile: the release settles with that dispose.
     if (record.state !== 'releasing') return record.gone ?? RESOLVED;
+    return this.#placeReleased(record, t, suspect);
+  }
+
+  /** `record` (acquired or releasing) is back at `t`: it goes where `placeOf` says. */
+  #placeReleased(record: Rec<E, C>, t: number, suspect: boolean): Promise<void> {
     this.#outbox.enter();
     record.lastReleasedAt = Math.floor(t);
     if (suspect) record.suspect = true;

@@ -123,6 +123,17 @@ export class AcquirePipeline<E, C> {
     stack: string | undefined,
   ): Promise<C> {
     if (ep.waiters.length === 0) {
+      const manager = this.#manager;
+      if (manager.checkAliveness === undefined && manager.onAcquire === undefined) {
+        // No hook runs before it is handed out: straight from idle, without the reserved state.
+        const record = this.#nextIdle(ep, t);
+        if (record !== null) {
+          record.suspect = false;
+          this.#handOut(record, endpoint, 0, t, stack);
+          return Promise.resolve(record.connection);
+        }
+        return this.#queue(ep, endpoint, timeout, signal, t, stack);
+      }
       const record = this.#takeIdle(ep, t);
       if (record !== null) {
         const alive = this.#checkForReuse(record, t);
@@ -143,6 +154,18 @@ export class AcquirePipeline<E, C> {
         return acq.promise;
       }
     }
+    return this.#queue(ep, endpoint, timeout, signal, t, stack);
+  }
+
+  /** An acquire that no idle connection serves at once: it creates one, or waits in line. */
+  #queue(
+    ep: EndpointPool<E, C>,
+    endpoint: E,
+    timeout: number,
+    signal: AbortSignal | undefined,
+    t: number,
+    stack: string | undefined,
+  ): Promise<C> {
     const acq = this.#newAcquisition(ep, endpoint, timeout, signal, t, stack);
     this.#proceed(acq, t);
     return acq.promise;
@@ -264,14 +287,18 @@ export class AcquirePipeline<E, C> {
 
   /** Takes the next idle connection of `ep` that has not expired, disposing expired ones. */
   #takeIdle(ep: EndpointPool<E, C>, t: number): Rec<E, C> | null {
+    const record = this.#nextIdle(ep, t);
+    if (record === null) return null;
+    record.kept = true;
+    this.#ledger.move(record, 'reserved', t);
+    return record;
+  }
+
+  /** The next idle connection of `ep` that has not expired (still idle); expired ones are disposed. */
+  #nextIdle(ep: EndpointPool<E, C>, t: number): Rec<E, C> | null {
     for (let record = ep.nextIdle(); record !== null; record = ep.nextIdle()) {
-      if (record.expiresAt <= t) {
-        this.#host.dispose(record, expiryReason(record), false);
-        continue;
-      }
-      record.kept = true;
-      this.#ledger.move(record, 'reserved', t);
-      return record;
+      if (record.expiresAt > t) return record;
+      this.#host.dispose(record, expiryReason(record), false);
     }
     return null;
   }
