@@ -11,7 +11,10 @@ interface Conn {
   readonly id: number;
 }
 
-/** A pool over a manager with `create` and `dispose` only; `disposed` lists `[id, reason]`. */
+/**
+ * A pool over a manager with `create` and `dispose` only: `disposed` lists the ids the manager
+ * disposed, `reasons` the `[id, reason]` of each `dispose` event.
+ */
 function barePool(options: PoolOptions<string> = {}) {
   let next = 0;
   const disposed: number[] = [];
@@ -73,7 +76,11 @@ describe('a manager without hooks', () => {
   });
 
   it('skips an idle connection past idleTimeout: disposed as idle, a new one is made', async () => {
-    const { pool, reasons } = barePool({ minIdle: 0, idleTimeout: 100, backgroundCollector: false });
+    const { pool, reasons } = barePool({
+      minIdle: 0,
+      idleTimeout: 100,
+      backgroundCollector: false,
+    });
     const c = await pool.acquire('a');
     await pool.release(c);
     await clock.tickAsync(150);
@@ -84,7 +91,11 @@ describe('a manager without hooks', () => {
   });
 
   it('a release past maxLifetime or at maxUses disposes, and resolves once disposed', async () => {
-    const { pool, disposed, reasons } = barePool({ maxLifetime: 1_000, idleTimeout: 1_000, maxUses: 2 });
+    const { pool, disposed, reasons } = barePool({
+      maxLifetime: 1_000,
+      idleTimeout: 1_000,
+      maxUses: 2,
+    });
     const c1 = await pool.acquire('a');
     await clock.tickAsync(1_000);
     await pool.release(c1);
