@@ -132,40 +132,28 @@ export class AcquirePipeline<E, C> {
           this.#handOut(record, endpoint, 0, t, stack);
           return Promise.resolve(record.connection);
         }
-        return this.#queue(ep, endpoint, timeout, signal, t, stack);
-      }
-      const record = this.#takeIdle(ep, t);
-      if (record !== null) {
-        const alive = this.#checkForReuse(record, t);
-        if (alive === true) {
-          record.suspect = false;
-          const prepared = this.#onAcquire(record);
-          // A synchronous hook takes no time: the connection is handed out at `t`.
-          if (!isThenable(prepared) && this.#usable(record)) {
-            this.#handOut(record, endpoint, 0, t, stack);
-            return Promise.resolve(record.connection);
+      } else {
+        const record = this.#takeIdle(ep, t);
+        if (record !== null) {
+          const alive = this.#checkForReuse(record, t);
+          if (alive === true) {
+            record.suspect = false;
+            const prepared = this.#onAcquire(record);
+            // A synchronous hook takes no time: the connection is handed out at `t`.
+            if (!isThenable(prepared) && this.#usable(record)) {
+              this.#handOut(record, endpoint, 0, t, stack);
+              return Promise.resolve(record.connection);
+            }
+            const acq = this.#afterHook(record, ep, endpoint, timeout, signal, t, stack);
+            this.#afterOnAcquire(acq, record, prepared, t);
+            return acq.promise;
           }
           const acq = this.#afterHook(record, ep, endpoint, timeout, signal, t, stack);
-          this.#afterOnAcquire(acq, record, prepared, t);
+          this.#afterCheck(acq, record, alive);
           return acq.promise;
         }
-        const acq = this.#afterHook(record, ep, endpoint, timeout, signal, t, stack);
-        this.#afterCheck(acq, record, alive);
-        return acq.promise;
       }
     }
-    return this.#queue(ep, endpoint, timeout, signal, t, stack);
-  }
-
-  /** An acquire that no idle connection serves at once: it creates one, or waits in line. */
-  #queue(
-    ep: EndpointPool<E, C>,
-    endpoint: E,
-    timeout: number,
-    signal: AbortSignal | undefined,
-    t: number,
-    stack: string | undefined,
-  ): Promise<C> {
     const acq = this.#newAcquisition(ep, endpoint, timeout, signal, t, stack);
     this.#proceed(acq, t);
     return acq.promise;
