@@ -454,7 +454,6 @@ export class ConnectionPool<E, C> {
         this.#pipeline.failPreparing(record, this.#closedError(record.endpoint));
       }
     }
-    this.#pipeline.stopDeadlines();
     this.#creator.stop();
     this.#outbox.defer(abortCreates, this.#creator, undefined);
     this.#retirement.checkClosed();

@@ -438,16 +438,20 @@ export class AcquirePipeline<E, C> {
   }
 
   #startOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>): void {
-    const prepared = this.#onAcquire(record);
-    // The clock is read once the hook is done: now if it was synchronous, else when it settles.
-    this.#afterOnAcquire(acq, record, prepared, isThenable(prepared) ? 0 : now());
+    // The clock is read once the hook is done: at once if it was synchronous, else when it settles.
+    this.#afterOnAcquire(acq, record, this.#onAcquire(record), undefined);
   }
 
   /**
-   * @param t the time now, which a synchronous `onAcquire` hands the connection out at (unread
-   *   for an asynchronous one).
+   * @param t the time a synchronous `onAcquire` hands the connection out at; `undefined`: the
+   *   time it is done.
    */
-  #afterOnAcquire(acq: Acquisition<E, C>, record: Rec<E, C>, prepared: unknown, t: number): void {
+  #afterOnAcquire(
+    acq: Acquisition<E, C>,
+    record: Rec<E, C>,
+    prepared: unknown,
+    t: number | undefined,
+  ): void {
     if (isThenable(prepared)) {
       prepared.then(
         () => this.#step(this.#prepared, acq, record, now(), undefined),
@@ -456,7 +460,7 @@ export class AcquirePipeline<E, C> {
       );
       return;
     }
-    this.#prepared(acq, record, t, undefined);
+    this.#prepared(acq, record, t ?? now(), undefined);
   }
 
   #prepared(acq: Acquisition<E, C>, record: Rec<E, C>, at: unknown, error: unknown): void {

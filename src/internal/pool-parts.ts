@@ -168,8 +168,12 @@ export class PoolParts<E, C> {
     this.capacity.attach(this.creator);
   }
 
-  /** The pool closed: the timers of expiry, keepalive, leak detection, backoff and budget stop. */
+  /**
+   * The pool closed: the timers of expiry, keepalive, leak detection, backoff and budget stop; the
+   * acquire deadlines' timer once no acquirer is left.
+   */
   stopTimers(): void {
+    this.pipeline.stopDeadlines();
     this.expiry.cancel();
     this.#keepAlive?.cancel();
     this.leaks?.cancel();
