@@ -15,7 +15,10 @@
  * temporary directory first. `stop()` and `start()` keep the data, `destroy()` removes everything. A process
  * that ends without `destroy()` (a crash, a kill, a forgotten call) leaves nothing behind either: a
  * watchdog shell, whose stdin is a pipe from this process, sees that pipe close and shuts the
- * server down and removes the directory. (POSIX only, like the rest of this helper.)
+ * server down and removes the directory. There is one watchdog per directory, for its whole life:
+ * a stop and start never touch it. (Killing a watchdog at each stop raced on Deno, whose `kill()`
+ * closes the child's stdin before it sends the signal: under load the shell got to `rm -rf` first,
+ * and the restarted server found no data.) POSIX only, like the rest of this helper.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -79,6 +82,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const native = nativeDir();
   const owner = serverUser();
   const root = await mkdtemp(join(tmpdir(), 'gcp-postgres-'));
+  const watchdog = watch(root);
   let bin: Binaries;
   const dataDir = join(root, 'data');
   const config: PostgresConfig = {
@@ -109,7 +113,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     ]);
     rmSync(passwordFile);
   } catch (error) {
-    rmSync(root, { recursive: true, force: true });
+    remove(root, watchdog);
     throw error;
   }
 
@@ -132,10 +136,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (child !== undefined) throw new Error('start(): the PostgreSQL server is running');
       child = await launch(bin.postgres, owner, dataDir, config.port);
       const started = child;
-      const watchdog = watch(started, root);
       started.once('exit', () => {
-        watchdog.kill('SIGKILL'); // a deliberate stop: the data stays
-        watchdog.stdin?.destroy();
         if (child === started) child = undefined;
       });
     },
@@ -151,7 +152,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (destroyed) return;
       destroyed = true;
       await server.stop('immediate');
-      rmSync(root, { recursive: true, force: true });
+      remove(root, watchdog);
     },
   };
   try {
@@ -292,26 +293,36 @@ async function launch(
 }
 
 /**
- * Starts the watchdog of `server`: when this process ends, however it ends, the watchdog's stdin
- * closes; it then shuts the server down at once (waiting at most 5 s for it to exit) and removes
- * `root`. Kill the watchdog to stop it. `server` must be the server in `root`/data.
+ * Starts the watchdog of `root`: when this process ends, however it ends, the watchdog's stdin
+ * closes; it then shuts down the server running in `root`/data, if one is (the process named in
+ * its `postmaster.pid`), at once, waits at most 5 s for it to exit, and removes `root`.
  */
-function watch(server: ChildProcess, root: string): ChildProcess {
+function watch(root: string): ChildProcess {
   const script = [
     'cat > /dev/null',
-    'kill -QUIT "$PG_PID" 2> /dev/null',
+    'pid=$(head -n 1 "$PG_ROOT/data/postmaster.pid" 2> /dev/null) && kill -QUIT "$pid" 2> /dev/null',
     // The server removes its lock file last (its process may linger as a zombie).
     'i=0; while [ -e "$PG_ROOT/data/postmaster.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done',
     'rm -rf "$PG_ROOT"',
   ].join('\n');
   const watchdog = spawn('sh', ['-c', script], {
-    env: { PATH: process.env.PATH, PG_PID: String(server.pid), PG_ROOT: root },
+    env: { PATH: process.env.PATH, PG_ROOT: root },
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   watchdog.unref();
   // Optional: Bun 1.4 gives the child a stdin without unref() (one that keeps nothing alive).
   (watchdog.stdin as unknown as { unref?(): void }).unref?.();
   return watchdog;
+}
+
+/**
+ * Removes `root` (no server may be running in it) and ends its watchdog, whose own removal, should
+ * it start, finds nothing left to do.
+ */
+function remove(root: string, watchdog: ChildProcess): void {
+  rmSync(root, { recursive: true, force: true });
+  watchdog.kill('SIGKILL');
+  watchdog.stdin?.destroy();
 }
 
 /**
