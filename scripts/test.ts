@@ -19,12 +19,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { missingChromium } from '../test/browser/chromium.ts';
+import { bunSummary, type Counts, denoSummary, nodeSummary } from './test-summaries.ts';
 
-interface Counts {
-  passed: number;
-  failed: number;
-  skipped: number;
-}
 interface Runtime {
   /** false: runs every test file; true: only the portable ones (none under test/integration/). */
   portable: boolean;
@@ -56,53 +52,6 @@ const notOn: Record<string, Record<string, string>> = {
       "checks that a leak's stack names the test file: in a page, every frame is in one bundle",
   },
 };
-
-// node --test, spec reporter: `ℹ pass 5`, `ℹ fail 0`, `ℹ cancelled 0` (a cancelled test failed),
-// `ℹ skipped 1`. test/browser/run.ts prints the same lines.
-function nodeSummary(output: string): Counts | undefined {
-  const count = (key: string) =>
-    Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
-  if (!/^ℹ pass \d+$/m.test(output)) return undefined;
-  return {
-    passed: count('pass'),
-    failed: count('fail') + count('cancelled'),
-    skipped: count('skipped'),
-  };
-}
-
-// bun test: ` 4 pass`, ` 1 skip`, ` 0 fail`, and ` 1 error` for errors outside tests.
-function bunSummary(output: string): Counts | undefined {
-  const count = (re: RegExp) => Number(output.match(re)?.[1] ?? 0);
-  if (!/^\s*\d+ pass$/m.test(output)) return undefined;
-  return {
-    passed: count(/^\s*(\d+) pass$/m),
-    failed: count(/^\s*(\d+) fail$/m) + count(/^\s*(\d+) errors?$/m),
-    skipped: count(/^\s*(\d+) skip$/m),
-  };
-}
-
-// deno test: `ok | 12 passed (76 steps) | 0 failed | 1 ignored (2 steps) (1s)`. Deno runs a
-// describe() as a test and its it()s as its steps; node and bun count only the it()s. So the groups
-// (a name printed alone as `name ...` before its steps, then again with its result) are taken off
-// to count the same tests.
-function denoSummary(output: string): Counts | undefined {
-  const m = output.match(
-    /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| (\d+) ignored(?: \((\d+) steps?\))?)?/m,
-  );
-  if (!m) return undefined;
-  const groups = { ok: 0, FAILED: 0 };
-  const open = new Set<string>();
-  for (const line of output.split('\n')) {
-    if (line.endsWith(' ...')) open.add(line);
-    const result = line.match(/^(.*) \.\.\. (ok|FAILED)\b/);
-    if (result && open.delete(`${result[1]} ...`)) groups[result[2] as 'ok' | 'FAILED']++;
-  }
-  return {
-    passed: Number(m[1]) + Number(m[2] ?? 0) - groups.ok,
-    failed: Number(m[3]) + Number(m[4] ?? 0) - groups.FAILED,
-    skipped: Number(m[5] ?? 0) + Number(m[6] ?? 0),
-  };
-}
 
 const runtimes: Record<string, Runtime> = {
   node20: {
