@@ -106,7 +106,9 @@ export class FleetProcess {
   async kill(): Promise<void> {
     if (!this.alive) return;
     const exited = once(this.#child, 'exit');
-    this.#child.kill('SIGKILL');
+    // process.kill, not child.kill: Deno's child.kill() closes the IPC channel before it signals,
+    // and the worker exits at 'disconnect': it would end itself, not be killed.
+    process.kill(this.#child.pid!, 'SIGKILL');
     await exited;
   }
 
