@@ -4,13 +4,16 @@
  * serve `SELECT 1` from 1, 10 and 100 workers and `BEGIN; SELECT 1; COMMIT` from 50 workers; each
  * worker checks a client out, runs its statements and gives the client back. The reference is
  * pg.Pool ("cost vs floor" is cost vs pg.Pool; the target is at most its cost), and each row's
- * note gives the p50 and p99 of the time to check a client out (the measured rounds only).
+ * note gives the p50 and p99 of the time to check a client out, and the median over the rounds of
+ * this process's CPU time per request (the measured rounds only). That CPU time is the pools' and
+ * pg's work alone: the server's share of the two cores, and the scheduling noise it brings to the
+ * wall clock, are not in it.
  */
 import pg from 'pg';
 import { PgConnectionManager, PgPool } from '../../src/contrib/pg/index.ts';
 import { ConnectionPool } from '../../src/index.ts';
 import { startPostgres } from '../../test/integration/helpers/postgres.ts';
-import { compare, type Plan } from '../harness.ts';
+import { compare, median, type Plan } from '../harness.ts';
 import { atMostFloor, rowsOf, type ScenarioRow } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
 
@@ -48,11 +51,16 @@ function plan(ops: number): Plan {
   return { ops, rounds: 21, warmup: 2 };
 }
 
-/** Times to check a client out, in ms, of the measured rounds of one contender. */
-class CheckoutTimes {
+/**
+ * Of one contender's measured rounds: the times to check a client out, in ms, and the CPU time
+ * this process spent per request in each round, in µs.
+ */
+class RoundStats {
   readonly #warmup: number;
   #round = 0;
   readonly #ms: number[] = [];
+  readonly #cpuUs: number[] = [];
+  #cpuAtStart: NodeJS.CpuUsage | undefined;
 
   constructor(warmup: number) {
     this.#warmup = warmup;
@@ -61,38 +69,54 @@ class CheckoutTimes {
   /** Called at the start of each round. */
   round(): void {
     this.#round++;
+    this.#cpuAtStart = process.cpuUsage();
+  }
+
+  /** Called at the end of each round, of `requests` requests. */
+  roundDone(requests: number): void {
+    const { user, system } = process.cpuUsage(this.#cpuAtStart);
+    if (this.#round > this.#warmup) this.#cpuUs.push((user + system) / requests);
   }
 
   add(ms: number): void {
     if (this.#round > this.#warmup) this.#ms.push(ms);
   }
 
-  /** `p50 … ms, p99 … ms`. */
+  /** `checkout p50 … ms, p99 … ms; CPU … µs/request`. */
   toString(): string {
     const sorted = [...this.#ms].sort((a, b) => a - b);
     const at = (q: number) =>
       sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    return `checkout p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms`;
+    return (
+      `checkout p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms; ` +
+      `CPU ${median(this.#cpuUs).toFixed(1)} µs/request`
+    );
   }
 }
 
-/** Runs `ops` tasks spread over `workers` concurrent workers. */
-function workers(ops: number, count: number, task: () => Promise<unknown>): Promise<unknown> {
+/** Runs `ops` tasks spread over `workers` concurrent workers: one round of `stats`. */
+async function workers(
+  ops: number,
+  count: number,
+  stats: RoundStats,
+  task: () => Promise<unknown>,
+): Promise<void> {
   const each = Math.ceil(ops / count);
-  return Promise.all(
+  stats.round();
+  await Promise.all(
     Array.from({ length: count }, async () => {
       for (let i = 0; i < each; i++) await task();
     }),
   );
+  stats.roundDone(each * count);
 }
 
 /** A contender with a `pg.Pool`'s API: pg.Pool itself or PgPool. */
-function pgStyle(name: string, pool: pg.Pool, work: Workload, times: CheckoutTimes) {
+function pgStyle(name: string, pool: pg.Pool, work: Workload, times: RoundStats) {
   return {
     name,
     run(ops: number) {
-      times.round();
-      return workers(ops, work.workers, async () => {
+      return workers(ops, work.workers, times, async () => {
         const started = performance.now();
         const client = await pool.connect();
         times.add(performance.now() - started);
@@ -121,9 +145,9 @@ export const pgScenario: Scenario = {
       for (const work of WORKLOADS) {
         const plan = planFor(settings, work.plan);
         const times = {
-          'pg.Pool': new CheckoutTimes(plan.warmup),
-          'ConnectionPool + PgConnectionManager': new CheckoutTimes(plan.warmup),
-          PgPool: new CheckoutTimes(plan.warmup),
+          'pg.Pool': new RoundStats(plan.warmup),
+          'ConnectionPool + PgConnectionManager': new RoundStats(plan.warmup),
+          PgPool: new RoundStats(plan.warmup),
         };
         const samples = await compare(
           [
@@ -132,8 +156,7 @@ export const pgScenario: Scenario = {
               name: 'ConnectionPool + PgConnectionManager',
               run(ops) {
                 const own = times['ConnectionPool + PgConnectionManager'];
-                own.round();
-                return workers(ops, work.workers, async () => {
+                return workers(ops, work.workers, own, async () => {
                   const started = performance.now();
                   const client = await ours.acquire('db');
                   own.add(performance.now() - started);
