@@ -3,7 +3,8 @@
  * ConnectionPool + PgConnectionManager and PgPool, each with its default options (10 clients),
  * serve `SELECT 1` from 1, 10 and 100 workers and `BEGIN; SELECT 1; COMMIT` from 50 workers; each
  * worker checks a client out, runs its statements and gives the client back. The reference is
- * pg.Pool ("cost vs floor" is cost vs pg.Pool; the target is at most its cost), and each row's
+ * pg.Pool ("cost vs floor" is cost vs pg.Pool; the target is at most its cost), next to a second
+ * pg.Pool whose cost vs the first is the run's noise. Each row's
  * note gives the p50 and p99 of the time to check a client out, and the median over the rounds of
  * this process's CPU time per request (the measured rounds only). That CPU time is the pools' and
  * pg's work alone: the server's share of the two cores, and the scheduling noise it brings to the
@@ -16,6 +17,12 @@ import { startPostgres } from '../../test/integration/helpers/postgres.ts';
 import { compare, median, type Plan } from '../harness.ts';
 import { atMostFloor, rowsOf, type ScenarioRow } from '../report.ts';
 import { planFor, type Scenario } from '../scenario.ts';
+
+/**
+ * A second pg.Pool, the same as the first: its cost vs pg.Pool is this run's noise (an A/A
+ * comparison), the yardstick for the others' distance from 1.
+ */
+const A_A = 'pg.Pool again (A/A)';
 
 /** Runs a workload's statements through `query`. */
 type Statements = (query: (text: string) => Promise<unknown>) => Promise<unknown>;
@@ -140,18 +147,21 @@ export const pgScenario: Scenario = {
     try {
       const config = server.config;
       const pgPool = new pg.Pool(config);
+      const pgPoolAgain = new pg.Pool(config);
       const ours = new ConnectionPool(new PgConnectionManager({ db: config }));
       const pgPoolOurs = new PgPool(config);
       for (const work of WORKLOADS) {
         const plan = planFor(settings, work.plan);
         const times = {
           'pg.Pool': new RoundStats(plan.warmup),
+          [A_A]: new RoundStats(plan.warmup),
           'ConnectionPool + PgConnectionManager': new RoundStats(plan.warmup),
           PgPool: new RoundStats(plan.warmup),
         };
         const samples = await compare(
           [
             pgStyle('pg.Pool', pgPool, work, times['pg.Pool']),
+            pgStyle(A_A, pgPoolAgain, work, times[A_A]),
             {
               name: 'ConnectionPool + PgConnectionManager',
               run(ops) {
@@ -184,7 +194,7 @@ export const pgScenario: Scenario = {
           ...workloadRows.map((row) => ({ ...row, contender: `${work.name}: ${row.contender}` })),
         );
       }
-      await Promise.all([pgPool.end(), ours.close(), pgPoolOurs.end()]);
+      await Promise.all([pgPool.end(), pgPoolAgain.end(), ours.close(), pgPoolOurs.end()]);
     } finally {
       await server.destroy();
     }
