@@ -84,6 +84,11 @@ export interface ModelConfig {
   leakDetectionThreshold: number;
   /** Whether the manager's hooks answer synchronously when they do not wait. */
   sync: boolean;
+  /**
+   * Whether the pool is given the manager's `create` and `dispose` only: no `checkAliveness`,
+   * `onAcquire`, `onRelease` or `onConnectionDead` (the hook-less fast path).
+   */
+  bare: boolean;
 }
 
 /** An error a test scripted into a hook; acquire and release may reject only with their own. */
