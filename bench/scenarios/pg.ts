@@ -4,11 +4,11 @@
  * serve `SELECT 1` from 1, 10 and 100 workers and `BEGIN; SELECT 1; COMMIT` from 50 workers; each
  * worker checks a client out, runs its statements and gives the client back. The reference is
  * pg.Pool ("cost vs floor" is cost vs pg.Pool; the target is at most its cost), next to a second
- * pg.Pool whose cost vs the first is the run's noise. Each row's
- * note gives the p50 and p99 of the time to check a client out, and the median over the rounds of
- * this process's CPU time per request (the measured rounds only). That CPU time is the pools' and
- * pg's work alone: the server's share of the two cores, and the scheduling noise it brings to the
- * wall clock, are not in it.
+ * pg.Pool whose cost vs the first is the run's noise. Each row's note gives the p50 and p99 of the
+ * time to check a client out, and the median over the rounds of this process's CPU time per
+ * request (the measured rounds only). That CPU time is the pools' and pg's work alone: the
+ * server's share of the two cores, and the scheduling noise it brings to the wall clock, are not
+ * in it.
  */
 import pg from 'pg';
 import { PgConnectionManager, PgPool } from '../../src/contrib/pg/index.ts';
